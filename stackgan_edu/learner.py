@@ -8,7 +8,7 @@ __all__ = ['CKPT_KIND', 'ring_of_gaussians', 'mlp', 'Recipe', 'ToyRecipe', 'Batc
            'save_checkpoint', 'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB',
            'LRScheduleCB', 'SampleGridCB', 'toy_learner']
 
-# %% ../nbs/04_learner.ipynb #ed06eb04
+# %% ../nbs/04_learner.ipynb #95eeb9a7
 import json, math, os, random, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +20,7 @@ from torch import nn
 
 from .core import seed_everything, caption_grid, show_grid
 
-# %% ../nbs/04_learner.ipynb #9e0db566
+# %% ../nbs/04_learner.ipynb #c5727fd1
 def ring_of_gaussians(n:int, # number of points
                       modes:int=8, # Gaussians evenly spaced on the unit circle
                       std:float=0.05, # standard deviation of each Gaussian
@@ -38,7 +38,7 @@ def mlp(n_in:int, n_out:int, hidden:int=64, depth:int=2) -> nn.Sequential:
     for _ in range(depth): layers += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]; d = hidden
     return nn.Sequential(*layers, nn.Linear(d, n_out))
 
-# %% ../nbs/04_learner.ipynb #25dde07d
+# %% ../nbs/04_learner.ipynb #b953cd39
 class Recipe:
     "How one GAN trains: batch preparation, the D loss, the G loss, and samples. Subclass it for each GAN."
     def prepare(self, learn, batch) -> dict:
@@ -57,7 +57,7 @@ class Recipe:
         "Generated samples for `inputs` (eval mode), and their captions if any."
         raise NotImplementedError
 
-# %% ../nbs/04_learner.ipynb #19741eb6
+# %% ../nbs/04_learner.ipynb #77d00d52
 class ToyRecipe(Recipe):
     "The 2-D ring GAN with the non-saturating loss: the smallest recipe, used to test the learner."
     def __init__(self, nz:int=2): self.nz, self.bce = nz, nn.BCEWithLogitsLoss()
@@ -74,7 +74,7 @@ class ToyRecipe(Recipe):
     def fixed_inputs(self, learn, b, n): return {'z': torch.randn(n, self.nz, device=learn.device)}
     def sample(self, learn, inputs): return learn.G(inputs['z']), None
 
-# %% ../nbs/04_learner.ipynb #f7e4ef18
+# %% ../nbs/04_learner.ipynb #53177def
 class BatchStream:
     "Endless batches from a dataset: epoch e is the permutation seeded by (seed, e); its position resumes exactly."
     def __init__(self, dataset, # a map-style dataset (or a tensor of examples)
@@ -119,7 +119,7 @@ class BatchStream:
     def load_state_dict(self, sd:dict):
         self.epoch, self.batch_in_epoch, self.seed, self._it = sd['epoch'], sd['batch_in_epoch'], sd['seed'], None
 
-# %% ../nbs/04_learner.ipynb #8a293cbf
+# %% ../nbs/04_learner.ipynb #f7dc54f0
 class Callback:
     "Base class: override any of before_fit, before_step, after_d_step, after_step, after_fit."
     order = 0
@@ -130,7 +130,7 @@ class CancelFit(Exception):
 class NonFiniteLossError(FloatingPointError):
     "A loss became NaN or infinite: training stopped, the last good checkpoint kept."
 
-# %% ../nbs/04_learner.ipynb #d8e67421
+# %% ../nbs/04_learner.ipynb #80fda4e2
 class GANLearner:
     "Trains a generator G and a discriminator D with a recipe: D step, then G step, with callbacks."
     def __init__(self, G:nn.Module, D:nn.Module, # the generator and the discriminator
@@ -198,7 +198,7 @@ class GANLearner:
         try: return self.recipe.sample(self, inputs)
         finally: self.G.train(was)
 
-# %% ../nbs/04_learner.ipynb #9902980e
+# %% ../nbs/04_learner.ipynb #775a4c4d
 def rng_states() -> dict:
     "The states of every random generator the course uses."
     s = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
@@ -221,7 +221,7 @@ def atomic_save(obj, path:str|Path):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-# %% ../nbs/04_learner.ipynb #63e0c9f8
+# %% ../nbs/04_learner.ipynb #6f76c9c1
 CKPT_KIND = 'stackgan_edu.GANLearner'
 
 def _to_plain(o):
@@ -271,7 +271,7 @@ def load_checkpoint(learn:GANLearner, path:str|Path):
     learn.step = ck['step']
     return learn
 
-# %% ../nbs/04_learner.ipynb #cd297573
+# %% ../nbs/04_learner.ipynb #0c1b309f
 class CheckpointCB(Callback):
     "Atomically save the learner to run_dir/checkpoint.pt every `every` steps and when training ends."
     order = 90
@@ -285,7 +285,7 @@ class CheckpointCB(Callback):
         # a fit that ended with an exception never gets here, so the last good checkpoint stays
         save_checkpoint(learn, self.path(learn))
 
-# %% ../nbs/04_learner.ipynb #b942577f
+# %% ../nbs/04_learner.ipynb #edcafe36
 class MetricsLogCB(Callback):
     "Append {step, losses, figures, lr} as a JSON line to run_dir/metrics.jsonl every `every` steps."
     order = 50
@@ -303,7 +303,7 @@ def read_log(run_dir:str|Path, name:str='metrics.jsonl') -> list[dict]:
         if line.strip(): r = json.loads(line); recs[r['step']] = r
     return [recs[k] for k in sorted(recs)]
 
-# %% ../nbs/04_learner.ipynb #48129a6d
+# %% ../nbs/04_learner.ipynb #1795b774
 class ProgressCB(Callback):
     "A tqdm progress bar with the latest losses; with plot=True, live loss curves in a notebook."
     order = 60
@@ -313,7 +313,9 @@ class ProgressCB(Callback):
         self.bar = tqdm(total=learn.target, initial=learn.step, unit='step', dynamic_ncols=True)
         self.hist = {'step': [], 'loss_D': [], 'loss_G': []}
         if self.plot:
-            from IPython.display import display
+            try: from IPython.display import display
+            except ImportError: raise RuntimeError("ProgressCB(plot=True) draws live curves in a notebook and needs IPython: "
+                                                   "run it in Jupyter, or use plot=False.") from None
             self.fig, self.ax = plt.subplots(figsize=(6, 3)); plt.close(self.fig)
             self.handle = display(self.fig, display_id=True)
     def after_step(self, learn):
@@ -355,7 +357,7 @@ class SampleGridCB(Callback):
         out = learn.run_dir / 'samples' / f'step_{learn.step:06d}.png'
         out.parent.mkdir(parents=True, exist_ok=True); self.last.save(out)
 
-# %% ../nbs/04_learner.ipynb #a3aaf5f4
+# %% ../nbs/04_learner.ipynb #f82c1383
 def toy_learner(run_dir:str|Path|None=None, # where logs and checkpoints go
                 seed:int=0, # seeds the models, the data and the noise
                 cbs:Iterable[Callback]=(), # callbacks

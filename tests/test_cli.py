@@ -1,0 +1,57 @@
+"The `stackgan-edu` console script, run as a user runs it: a subprocess of the installed entry point."
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import tool
+
+def cli(*args, cwd=None):
+    return subprocess.run([tool('stackgan-edu'), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+def test_birds_grid_is_deterministic(tmp_path):
+    a, b, c = (cli('birds', '--n', 16, '--size', 256, '--seed', s, '--out', tmp_path / f'{n}.png') for n, s in (('a', 0), ('b', 0), ('c', 1)))
+    assert (a.returncode, b.returncode, c.returncode) == (0, 0, 0), a.stderr
+    assert (tmp_path / 'a.png').read_bytes() == (tmp_path / 'b.png').read_bytes()
+    assert (tmp_path / 'a.png').read_bytes() != (tmp_path / 'c.png').read_bytes()
+    captions = [l for l in a.stdout.splitlines() if not l.startswith('wrote ')]
+    assert len(captions) == 16 and all(len(l.split()) >= 5 for l in captions), a.stdout
+    from PIL import Image
+    w, h = Image.open(tmp_path / 'a.png').size
+    assert w >= 4 * 256 and h >= 4 * 256
+
+def test_birds_bad_input_loses_nothing(tmp_path):
+    out = tmp_path / 'grid.png'; out.write_bytes(b'my earlier grid')
+    r = cli('birds', '--n', 4, '--size', 0, '--out', out)
+    assert r.returncode == 1 and 'error' in r.stderr and 'size' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, "one line, no traceback"
+    assert out.read_bytes() == b'my earlier grid'
+    r = cli('birds', '--n', 4, '--size', 64, '--out', tmp_path / 'grid.txt')
+    assert r.returncode == 1 and '.png or .jpg' in r.stderr
+
+def test_check_data_reports_and_names_missing_files(tmp_path):
+    from stackgan_edu.stackgan_data import make_fixture
+    r = cli('check-data', '--kind', 'cub', tmp_path / 'nothing')
+    assert r.returncode == 1 and 'char-CNN-RNN-embeddings.pickle' in r.stderr, r.stderr
+    make_fixture(tmp_path / 'birds', kind='cub')
+    r = cli('check-data', '--kind', 'cub', tmp_path / 'birds')
+    assert r.returncode == 0, r.stderr
+    assert '1024' in r.stdout, r.stdout
+    (tmp_path / 'birds' / 'test' / 'class_info.pickle').unlink()
+    r = cli('check-data', '--kind', 'cub', tmp_path / 'birds')
+    assert r.returncode == 1 and 'class_info.pickle' in r.stderr and str(tmp_path / 'birds' / 'test') in r.stderr, r.stderr
+
+def test_text_encoder_check():
+    r = cli('text-encoder', '--check')
+    assert r.returncode == 0, r.stderr
+    assert 'r_precision' in r.stdout.lower().replace('-', '_').replace(' ', '_'), r.stdout
+
+def test_train_tiny_then_resume(tmp_path):
+    run = tmp_path / 'run'
+    r = cli('train', 'dcgan', '--preset', 'tiny', '--out', run, '--steps', 3, '--quiet')
+    assert r.returncode == 0, r.stderr
+    r = cli('train', 'dcgan', '--preset', 'tiny', '--out', run, '--steps', 5, '--resume', '--quiet')
+    assert r.returncode == 0, r.stderr
+    assert 'step 5' in r.stdout
+    r = cli('train', 'dcgan', '--preset', 'cpu', '--out', run, '--steps', 5, '--resume', '--quiet')
+    assert r.returncode == 1 and 'at preset tiny' in r.stderr, r.stderr
