@@ -7,7 +7,7 @@ __all__ = ['COLOURS', 'ATTRIBUTES', 'ATTR_NAMES', 'FINE', 'SPECIES', 'SIZES', 'L
            'make_species', 'species_split', 'Bird', 'sample_bird', 'bird_shapes', 'render_bird', 'bird_captions',
            'caption_claims', 'BirdsDataset', 'split_captions', 'random_birds']
 
-# %% ../nbs/01_birds.ipynb #8b17c481
+# %% ../nbs/01_birds.ipynb #f1be8cef
 import math, random, re
 from dataclasses import dataclass, field, asdict
 from functools import lru_cache
@@ -19,7 +19,7 @@ from PIL import Image
 
 from .core import pil_to_tensor
 
-# %% ../nbs/01_birds.ipynb #dfa7ef95
+# %% ../nbs/01_birds.ipynb #ade3a0c4
 COLOURS = {'black': (45, 45, 48), 'white': (215, 215, 208), 'grey': (138, 138, 138), 'brown': (120, 82, 50),
            'buff': (210, 180, 130), 'rufous': (178, 84, 44), 'red': (200, 44, 44), 'orange': (215, 128, 40),
            'yellow': (215, 200, 55), 'olive': (128, 128, 52), 'green': (58, 146, 62), 'blue': (52, 92, 196),
@@ -51,7 +51,7 @@ def attribute_index(name:str) -> int:
     if name not in ATTR_NAMES: raise KeyError(f"Unknown attribute {name!r}: the attributes are {', '.join(ATTR_NAMES)}.")
     return ATTR_NAMES.index(name)
 
-# %% ../nbs/01_birds.ipynb #fb155c57
+# %% ../nbs/01_birds.ipynb #c4c02d00
 _FAMILIES = ('finch', 'warbler', 'sparrow', 'tanager', 'vireo', 'flycatcher', 'wren', 'bunting', 'grosbeak', 'oriole',
              'thrush', 'jay', 'kingfisher', 'swallow', 'tern', 'woodpecker', 'blackbird', 'cardinal', 'cuckoo', 'shrike')
 
@@ -93,7 +93,7 @@ def species_split(seed:int=0) -> dict:
     ids = list(range(len(SPECIES))); random.Random(seed + 7).shuffle(ids)
     return {'train': sorted(ids[:150]), 'test': sorted(ids[150:])}
 
-# %% ../nbs/01_birds.ipynb #fc8f82e8
+# %% ../nbs/01_birds.ipynb #30f61446
 _BACKGROUNDS = (((150, 190, 230), (215, 230, 240)), ((120, 160, 110), (190, 210, 160)), ((225, 205, 175), (240, 235, 220)),
                 ((170, 170, 180), (220, 220, 225)), ((100, 140, 190), (180, 200, 225)), ((190, 200, 150), (230, 230, 200)),
                 ((205, 185, 200), (235, 225, 230)), ((140, 170, 160), (205, 220, 210)))
@@ -122,7 +122,7 @@ def sample_bird(species:int, seed:int) -> Bird:
                 facing_right=rng.random() < 0.5, cx=0.5 + rng.uniform(-0.04, 0.04), cy=0.52 + rng.uniform(-0.04, 0.04),
                 perch=rng.random() < 0.6, perch_tilt=rng.uniform(-0.03, 0.03), background=rng.randrange(len(_BACKGROUNDS)))
 
-# %% ../nbs/01_birds.ipynb #e80c7183
+# %% ../nbs/01_birds.ipynb #8b3090e3
 _N = 20
 _CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, _N, endpoint=False)), np.sin(np.linspace(0, 2 * np.pi, _N, endpoint=False))], 1)
 
@@ -154,7 +154,7 @@ def _annulus(cx, cy, r_in, r_out):
     outer, inner = _CIRCLE * r_out + (cx, cy), _CIRCLE * r_in + (cx, cy)
     return np.concatenate([outer, outer[:1], inner[:1], inner[:0:-1], inner[:1]])
 
-# %% ../nbs/01_birds.ipynb #358e2e4f
+# %% ../nbs/01_birds.ipynb #5979e6e2
 def bird_shapes(bird:Bird, fine:bool=True) -> list:
     "The bird as (RGB colour, polygon points) in its own coordinates, back to front; fine=False leaves out the fine patterns."
     v = lambda name: bird.value(name) if fine or name not in FINE else False
@@ -204,7 +204,7 @@ def bird_shapes(bird:Bird, fine:bool=True) -> list:
     S.append((COLOURS[v('bill')], np.array(pts, float)))
     return S
 
-# %% ../nbs/01_birds.ipynb #f5e5ebbf
+# %% ../nbs/01_birds.ipynb #e8812626
 @lru_cache(maxsize=64)
 def _background(i:int, size:int) -> Image.Image:
     top, bottom = (np.array(c, float) for c in _BACKGROUNDS[i])
@@ -245,7 +245,7 @@ def render_bird(bird:Bird, # the bird to draw
     d.flush()
     return img
 
-# %% ../nbs/01_birds.ipynb #fa0dfe1d
+# %% ../nbs/01_birds.ipynb #cd131173
 _PART = {'crown': ('crown', 'head', 'cap', 'crown feathers', 'forehead and crown', 'top of the head'),
          'back': ('back', 'upperparts', 'nape and back', 'mantle', 'back feathers', 'dorsal plumage'),
          'wing': ('wings', 'wing feathers', 'primaries', 'coverts', 'flight feathers', 'secondaries'),
@@ -253,7 +253,8 @@ _PART = {'crown': ('crown', 'head', 'cap', 'crown feathers', 'forehead and crown
          'belly': ('belly', 'abdomen', 'underbelly', 'lower belly', 'vent area', 'ventral plumage'),
          'tail': ('tail', 'tail feathers', 'rectrices', 'retrices', 'tail coverts', 'rump and tail')}
 _PLURAL = {'wings', 'wing feathers', 'primaries', 'coverts', 'upperparts', 'tail feathers', 'rectrices', 'retrices', 'crown feathers',
-           'back feathers', 'flight feathers', 'secondaries', 'breast feathers', 'tail coverts'}
+           'back feathers', 'flight feathers', 'secondaries', 'breast feathers', 'tail coverts',
+           'dorsal plumage', 'ventral plumage'}  # plurals and mass nouns take no article
 _TONE = {'bright': ('bright', 'vivid', 'brilliant', 'rich'), 'dull': ('dull', 'muted', 'drab', 'dusky'), 'plain': ('mostly', 'solid', 'entirely', 'deep')}
 _BILL = ('beak', 'bill')
 _SIZE = {'small': ('small', 'tiny', 'little', 'petite', 'compact'), 'medium': ('medium sized', 'average sized', 'mid sized', 'moderately sized'),
@@ -307,11 +308,11 @@ def bird_captions(bird:Bird, # the bird to describe
                  ) -> list[str]:
     "n captions for a bird, each naming 3-6 of its attributes in one lower-case sentence of 10-25 words."
     rng = random.Random(bird.seed * 7919 + 17)
-    coarse = [a.name for a in ATTRIBUTES if not a.fine and a.name != 'size']
+    others = [a.name for a in ATTRIBUTES if not a.fine and a.name not in _PART and a.name != 'size']
     out = []
-    while len(out) < n:
-        k = rng.randint(3, 6)
-        names = rng.sample(coarse, k - 1) + [rng.choice(FINE) if rng.random() < 0.35 else rng.choice(coarse)]
+    while len(out) < n:  # 2-4 coloured parts (as in CUB, colours carry most of a caption) and 1-3 other attributes
+        names = rng.sample(list(_PART), rng.randint(2, 4))
+        names += [rng.choice(FINE) if rng.random() < 0.35 else rng.choice(others) for _ in range(rng.randint(1, 6 - len(names) if len(names) < 4 else 2))]
         bill = [x for x in ('bill', 'bill_length', 'bill_shape') if x in names]
         phrases = []
         if len(bill) > 1:  # one noun phrase for the bill: "a short conical black beak"
@@ -331,7 +332,7 @@ def bird_captions(bird:Bird, # the bird to describe
         if 10 <= len(text.split()) <= 25 and text not in out: out.append(text)
     return out
 
-# %% ../nbs/01_birds.ipynb #813d5b20
+# %% ../nbs/01_birds.ipynb #42d17adc
 _COLOUR_RE = re.compile(r'\b(' + '|'.join(COLOURS) + r')\b')
 
 def caption_claims(caption:str) -> dict:
@@ -348,7 +349,7 @@ def caption_claims(caption:str) -> dict:
         if any(re.search(rf'\b{w} (bird|songbird|passerine)\b', caption) or re.search(rf'is {w} (and|with)', caption) for w in words): claims['size'] = v
     return claims
 
-# %% ../nbs/01_birds.ipynb #d6d9fce6
+# %% ../nbs/01_birds.ipynb #d05f5d13
 class BirdsDataset(torch.utils.data.Dataset):
     "The built-in captioned birds of one split, rendered on the fly at one or more sizes."
     def __init__(self, split:str='train', # 'train' (150 species) or 'test' (50 other species)
@@ -395,7 +396,7 @@ def split_captions(split:str='train', per_species:int=60, seed:int=0) -> list[st
     ds = BirdsDataset(split, per_species=per_species, seed=seed)
     return [c for i in range(len(ds)) for c in ds.captions(i)]
 
-# %% ../nbs/01_birds.ipynb #4225cf89
+# %% ../nbs/01_birds.ipynb #b3f8cda2
 def random_birds(n:int=16, # how many birds
                  size:int=256, # image size in pixels
                  seed:int=0, # the same seed gives the same birds

@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['RECIPES', 'UserError', 'build_learner', 'train_run', 'make_parser', 'main']
 
-# %% ../nbs/90_cli.ipynb #febf09fd
+# %% ../nbs/90_cli.ipynb #ccbe288d
 import argparse, json, sys
 from pathlib import Path
 
 from . import __version__
 
-# %% ../nbs/90_cli.ipynb #d6dbdb21
+# %% ../nbs/90_cli.ipynb #6e4c2176
 class UserError(Exception):
     "An error caused by the command's input: printed as one line, exit status 1."
 
@@ -40,7 +40,7 @@ def _text_encoder(a):
         enc = text.load_text_encoder(a.path)
         print(text.describe_text_encoder(enc))
 
-# %% ../nbs/90_cli.ipynb #5fbe56ad
+# %% ../nbs/90_cli.ipynb #92eef1cb
 RECIPES = {  # recipe name -> (module, learner builder): chapters add theirs here
     'dcgan': ('stackgan_edu.gan_basics', 'dcgan_learner'),
 }
@@ -88,7 +88,7 @@ def _train(a):
     last = {k: round(v, 4) for k, v in learn.logs.items()}
     print(f"trained {a.recipe} ({a.preset}) to step {learn.step}: {last}; run folder {a.out}")
 
-# %% ../nbs/90_cli.ipynb #f73d0e02
+# %% ../nbs/90_cli.ipynb #fe752460
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser of `stackgan-edu`."
     p = argparse.ArgumentParser(prog='stackgan-edu', description='Text-to-image GANs, from the stackgan_edu course.')
@@ -130,7 +130,7 @@ def make_parser() -> argparse.ArgumentParser:
     r.set_defaults(run=_train)
     return p
 
-# %% ../nbs/90_cli.ipynb #b51fc6d8
+# %% ../nbs/90_cli.ipynb #57fb36c0
 def main(argv:list[str]|None=None) -> int:
     "Run `stackgan-edu` with `argv` (default: the process's arguments); returns the exit status."
     args = make_parser().parse_args(argv)

@@ -8,7 +8,7 @@ __all__ = ['CKPT_KIND', 'ring_of_gaussians', 'mlp', 'Recipe', 'ToyRecipe', 'Batc
            'learner_state', 'save_checkpoint', 'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log',
            'ProgressCB', 'LRScheduleCB', 'SampleGridCB', 'toy_learner']
 
-# %% ../nbs/04_learner.ipynb #f01d69d5
+# %% ../nbs/04_learner.ipynb #6e642438
 import json, math, os, random, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +20,7 @@ from torch import nn
 
 from .core import seed_everything, caption_grid, show_grid
 
-# %% ../nbs/04_learner.ipynb #12eee492
+# %% ../nbs/04_learner.ipynb #02b11e8a
 def ring_of_gaussians(n:int, # number of points
                       modes:int=8, # Gaussians evenly spaced on the unit circle
                       std:float=0.05, # standard deviation of each Gaussian
@@ -38,7 +38,7 @@ def mlp(n_in:int, n_out:int, hidden:int=64, depth:int=2) -> nn.Sequential:
     for _ in range(depth): layers += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]; d = hidden
     return nn.Sequential(*layers, nn.Linear(d, n_out))
 
-# %% ../nbs/04_learner.ipynb #033855e0
+# %% ../nbs/04_learner.ipynb #ab804c37
 class Recipe:
     "How one GAN trains: batch preparation, the D loss, the G loss, and samples. Subclass it for each GAN."
     def prepare(self, learn, batch) -> dict:
@@ -57,7 +57,7 @@ class Recipe:
         "Generated samples for `inputs` (eval mode), and their captions if any."
         raise NotImplementedError
 
-# %% ../nbs/04_learner.ipynb #79285623
+# %% ../nbs/04_learner.ipynb #59c76d5f
 class ToyRecipe(Recipe):
     "The 2-D ring GAN with the non-saturating loss: the smallest recipe, used to test the learner."
     def __init__(self, nz:int=2): self.nz, self.bce = nz, nn.BCEWithLogitsLoss()
@@ -74,7 +74,7 @@ class ToyRecipe(Recipe):
     def fixed_inputs(self, learn, b, n): return {'z': torch.randn(n, self.nz, device=learn.device)}
     def sample(self, learn, inputs): return learn.G(inputs['z']), None
 
-# %% ../nbs/04_learner.ipynb #7a3551b3
+# %% ../nbs/04_learner.ipynb #de7f3ce3
 class BatchStream:
     "Endless batches from a dataset: epoch e is the permutation seeded by (seed, e); its position resumes exactly."
     def __init__(self, dataset, # a map-style dataset (or a tensor of examples)
@@ -119,7 +119,7 @@ class BatchStream:
     def load_state_dict(self, sd:dict):
         self.epoch, self.batch_in_epoch, self.seed, self._it = sd['epoch'], sd['batch_in_epoch'], sd['seed'], None
 
-# %% ../nbs/04_learner.ipynb #a45ffe8c
+# %% ../nbs/04_learner.ipynb #0b6a18a7
 class Callback:
     "Base class: override any of before_fit, before_step, after_d_step, after_step, after_fit."
     order = 0
@@ -136,7 +136,7 @@ class CancelFit(Exception):
 class NonFiniteLossError(FloatingPointError):
     "A loss became NaN or infinite: training stopped, the last good checkpoint kept."
 
-# %% ../nbs/04_learner.ipynb #28b5624d
+# %% ../nbs/04_learner.ipynb #fae2a153
 class GANLearner:
     "Trains a generator G and a discriminator D with a recipe: D step, then G step, with callbacks."
     def __init__(self, G:nn.Module, D:nn.Module, # the generator and the discriminator
@@ -204,7 +204,7 @@ class GANLearner:
         try: return self.recipe.sample(self, inputs)
         finally: self.G.train(was)
 
-# %% ../nbs/04_learner.ipynb #c70f51d2
+# %% ../nbs/04_learner.ipynb #2d8fffd2
 def rng_states() -> dict:
     "The states of every random generator the course uses."
     s = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
@@ -223,11 +223,13 @@ def atomic_save(obj, path:str|Path):
     try:
         with os.fdopen(fd, 'wb') as f:
             torch.save(obj, f); f.flush(); os.fsync(f.fileno())
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the permissions of a normal new file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-# %% ../nbs/04_learner.ipynb #f76b84c3
+# %% ../nbs/04_learner.ipynb #84d4396c
 CKPT_KIND = 'stackgan_edu.GANLearner'
 
 def _to_plain(o):
@@ -277,7 +279,7 @@ def load_checkpoint(learn:GANLearner, path:str|Path):
     learn.step = ck['step']
     return learn
 
-# %% ../nbs/04_learner.ipynb #3466ec0b
+# %% ../nbs/04_learner.ipynb #fc56e905
 class CheckpointCB(Callback):
     "Atomically save the learner to run_dir/checkpoint.pt every `every` steps and when training ends."
     order = 90
@@ -292,7 +294,7 @@ class CheckpointCB(Callback):
         # a fit that ended with an exception never gets here, so the last good checkpoint stays
         save_checkpoint(learn, self.path(learn))
 
-# %% ../nbs/04_learner.ipynb #9c324296
+# %% ../nbs/04_learner.ipynb #63de85b8
 class MetricsLogCB(Callback):
     "Append {step, losses, figures, lr} as a JSON line to run_dir/metrics.jsonl every `every` steps."
     order = 50
@@ -311,7 +313,7 @@ def read_log(run_dir:str|Path, name:str='metrics.jsonl') -> list[dict]:
         if line.strip(): r = json.loads(line); recs[r['step']] = r
     return [recs[k] for k in sorted(recs)]
 
-# %% ../nbs/04_learner.ipynb #14bb8ec0
+# %% ../nbs/04_learner.ipynb #b81aa7a8
 class ProgressCB(Callback):
     "A tqdm progress bar with the latest losses; with plot=True, live loss curves in a notebook."
     order = 60
@@ -366,7 +368,7 @@ class SampleGridCB(Callback):
         out = learn.run_dir / 'samples' / f'step_{learn.step:06d}.png'
         out.parent.mkdir(parents=True, exist_ok=True); self.last.save(out)
 
-# %% ../nbs/04_learner.ipynb #45001ff3
+# %% ../nbs/04_learner.ipynb #99c284b4
 def toy_learner(run_dir:str|Path|None=None, # where logs and checkpoints go
                 seed:int=0, # seeds the models, the data and the noise
                 cbs:Iterable[Callback]=(), # callbacks

@@ -6,7 +6,7 @@
 __all__ = ['KINDS', 'UnsafePickleError', 'SafeUnpickler', 'load_pickle', 'DatasetError', 'image_dir', 'load_split', 'load_bboxes',
            'check_data', 'format_report', 'make_fixture', 'StackGANDataset']
 
-# %% ../nbs/02_stackgan_data.ipynb #25616646
+# %% ../nbs/02_stackgan_data.ipynb #11192e48
 import io, pickle, warnings
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from PIL import Image
 
 from .core import tv, pil_to_tensor
 
-# %% ../nbs/02_stackgan_data.ipynb #30638cd3
+# %% ../nbs/02_stackgan_data.ipynb #d0434578
 class UnsafePickleError(pickle.UnpicklingError, ValueError):
     "A pickle asked for something a StackGAN data file never contains; it was refused before running."
 
@@ -54,7 +54,7 @@ def load_pickle(path:str|Path):
         except Exception as e:
             raise ValueError(f"{path} could not be read as a pickle ({type(e).__name__}: {e}): it may be truncated; download it again.") from e
 
-# %% ../nbs/02_stackgan_data.ipynb #43b7e10a
+# %% ../nbs/02_stackgan_data.ipynb #73b00441
 class DatasetError(FileNotFoundError):
     "A dataset folder is missing a file or holds inconsistent ones; the message says what to do."
 
@@ -81,7 +81,9 @@ def load_split(root, kind:str, split:str) -> dict:
     _check_kind(kind)
     if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     d = Path(root) / split
-    if not Path(root).is_dir(): raise DatasetError(f"No dataset folder at {root}: create it and put {_SOURCE[kind]['meta']} in it (train/ and test/ folders).")
+    if not Path(root).is_dir():
+        raise DatasetError(f"No dataset folder at {root}: create it and put {_SOURCE[kind]['meta']} in it: train/ and test/ folders, "
+                           f"each with {', '.join(_META)}.")
     for name in _META: _need(d / name, 'meta', kind)
     emb = np.asarray(load_pickle(d / _META[0]), dtype=np.float32)
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in load_pickle(d / _META[1])]
@@ -104,18 +106,18 @@ def load_bboxes(root) -> dict:
             i, *xywh = l.split(); boxes[ids[i][:-4]] = tuple(int(float(v)) for v in xywh)
     return boxes
 
-# %% ../nbs/02_stackgan_data.ipynb #1c4489ae
+# %% ../nbs/02_stackgan_data.ipynb #82b046e7
 def check_data(root, # the dataset folder, e.g. data/birds
                kind:str='cub', # 'cub' (CUB-200-2011) or 'flowers' (Oxford-102)
               ) -> dict:
     "Report what a StackGAN-layout dataset folder holds; raise DatasetError naming the first missing file."
     _check_kind(kind); root = Path(root)
     report = {'root': str(root), 'kind': kind, 'splits': {}}
+    meta = {split: load_split(root, kind, split) for split in ('train', 'test')}  # the metadata first, then the images
     boxes = load_bboxes(root) if kind == 'cub' else None
     imgs = image_dir(root, kind)
     if not imgs.is_dir(): raise DatasetError(f"Missing the image folder: expected at {imgs}. It comes from {_SOURCE[kind]['images']}.")
-    for split in ('train', 'test'):
-        m = load_split(root, kind, split)
+    for split, m in meta.items():
         missing = [n for n in m['filenames'] if not (imgs / f'{n}.jpg').exists()]
         if missing:
             raise DatasetError(f"{len(missing)} of {len(m['filenames'])} {split} images are missing, e.g. {imgs / (missing[0] + '.jpg')}. "
@@ -136,7 +138,7 @@ def format_report(report:dict) -> str:
                      f"captions for {r['captions']} images")
     return '\n'.join(lines)
 
-# %% ../nbs/02_stackgan_data.ipynb #da76c1c7
+# %% ../nbs/02_stackgan_data.ipynb #b94800a5
 def make_fixture(root, # folder to create
                  kind:str='cub', # 'cub' or 'flowers'
                  n_train:int=6, n_test:int=4, # images per split
@@ -168,7 +170,7 @@ def make_fixture(root, # folder to create
         (root / 'CUB_200_2011' / 'bounding_boxes.txt').write_text('\n'.join(lines_b) + '\n')
     return root
 
-# %% ../nbs/02_stackgan_data.ipynb #e476adcb
+# %% ../nbs/02_stackgan_data.ipynb #cb5c6ea2
 class StackGANDataset(torch.utils.data.Dataset):
     "CUB-200-2011 or Oxford-102 in the StackGAN layout, as the official code reads it, with the course's item dict."
     def __init__(self, root, # the dataset folder (e.g. data/birds)
