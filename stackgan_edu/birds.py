@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['COLOURS', 'ATTRIBUTES', 'ATTR_NAMES', 'FINE', 'SPECIES', 'SIZES', 'LOD_PX', 'Attribute', 'attribute_index', 'Species',
-           'make_species', 'species_split', 'Bird', 'sample_bird', 'bird_shapes', 'render_bird', 'bird_captions',
-           'caption_claims', 'BirdsDataset', 'split_captions', 'random_birds']
+           'make_species', 'species_split', 'Bird', 'sample_bird', 'bird_shapes', 'check_size', 'render_bird',
+           'bird_captions', 'caption_claims', 'BirdsDataset', 'split_captions', 'random_birds']
 
-# %% ../nbs/01_birds.ipynb #f1be8cef
+# %% ../nbs/01_birds.ipynb #b122b209
 import math, random, re
 from dataclasses import dataclass, field, asdict
 from functools import lru_cache
@@ -19,7 +19,7 @@ from PIL import Image
 
 from .core import pil_to_tensor
 
-# %% ../nbs/01_birds.ipynb #ade3a0c4
+# %% ../nbs/01_birds.ipynb #7bb793ce
 COLOURS = {'black': (45, 45, 48), 'white': (215, 215, 208), 'grey': (138, 138, 138), 'brown': (120, 82, 50),
            'buff': (210, 180, 130), 'rufous': (178, 84, 44), 'red': (200, 44, 44), 'orange': (215, 128, 40),
            'yellow': (215, 200, 55), 'olive': (128, 128, 52), 'green': (58, 146, 62), 'blue': (52, 92, 196),
@@ -51,7 +51,7 @@ def attribute_index(name:str) -> int:
     if name not in ATTR_NAMES: raise KeyError(f"Unknown attribute {name!r}: the attributes are {', '.join(ATTR_NAMES)}.")
     return ATTR_NAMES.index(name)
 
-# %% ../nbs/01_birds.ipynb #c4c02d00
+# %% ../nbs/01_birds.ipynb #f1dec5b5
 _FAMILIES = ('finch', 'warbler', 'sparrow', 'tanager', 'vireo', 'flycatcher', 'wren', 'bunting', 'grosbeak', 'oriole',
              'thrush', 'jay', 'kingfisher', 'swallow', 'tern', 'woodpecker', 'blackbird', 'cardinal', 'cuckoo', 'shrike')
 
@@ -93,7 +93,7 @@ def species_split(seed:int=0) -> dict:
     ids = list(range(len(SPECIES))); random.Random(seed + 7).shuffle(ids)
     return {'train': sorted(ids[:150]), 'test': sorted(ids[150:])}
 
-# %% ../nbs/01_birds.ipynb #30f61446
+# %% ../nbs/01_birds.ipynb #ed15f65b
 _BACKGROUNDS = (((150, 190, 230), (215, 230, 240)), ((120, 160, 110), (190, 210, 160)), ((225, 205, 175), (240, 235, 220)),
                 ((170, 170, 180), (220, 220, 225)), ((100, 140, 190), (180, 200, 225)), ((190, 200, 150), (230, 230, 200)),
                 ((205, 185, 200), (235, 225, 230)), ((140, 170, 160), (205, 220, 210)))
@@ -122,7 +122,7 @@ def sample_bird(species:int, seed:int) -> Bird:
                 facing_right=rng.random() < 0.5, cx=0.5 + rng.uniform(-0.04, 0.04), cy=0.52 + rng.uniform(-0.04, 0.04),
                 perch=rng.random() < 0.6, perch_tilt=rng.uniform(-0.03, 0.03), background=rng.randrange(len(_BACKGROUNDS)))
 
-# %% ../nbs/01_birds.ipynb #8b3090e3
+# %% ../nbs/01_birds.ipynb #f4eca8f2
 _N = 20
 _CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, _N, endpoint=False)), np.sin(np.linspace(0, 2 * np.pi, _N, endpoint=False))], 1)
 
@@ -154,7 +154,7 @@ def _annulus(cx, cy, r_in, r_out):
     outer, inner = _CIRCLE * r_out + (cx, cy), _CIRCLE * r_in + (cx, cy)
     return np.concatenate([outer, outer[:1], inner[:1], inner[:0:-1], inner[:1]])
 
-# %% ../nbs/01_birds.ipynb #5979e6e2
+# %% ../nbs/01_birds.ipynb #f1271a3b
 def bird_shapes(bird:Bird, fine:bool=True) -> list:
     "The bird as (RGB colour, polygon points) in its own coordinates, back to front; fine=False leaves out the fine patterns."
     v = lambda name: bird.value(name) if fine or name not in FINE else False
@@ -204,7 +204,7 @@ def bird_shapes(bird:Bird, fine:bool=True) -> list:
     S.append((COLOURS[v('bill')], np.array(pts, float)))
     return S
 
-# %% ../nbs/01_birds.ipynb #e8812626
+# %% ../nbs/01_birds.ipynb #4263560f
 @lru_cache(maxsize=64)
 def _background(i:int, size:int) -> Image.Image:
     top, bottom = (np.array(c, float) for c in _BACKGROUNDS[i])
@@ -220,6 +220,11 @@ def _brush(c):
 
 SIZES = (16, 512)  # the range of image sizes the renderer supports
 
+def check_size(size):
+    "Raise a ValueError that says what works unless `size` is an image size the renderer supports."
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not SIZES[0] <= size <= SIZES[1]:
+        raise ValueError(f"size must be an integer from {SIZES[0]} to {SIZES[1]} pixels (the course uses 64, 128 and 256), got {size!r}.")
+
 LOD_PX = 0.4  # a fine pattern is drawn where its stripes are at least this many pixels wide
 
 def render_bird(bird:Bird, # the bird to draw
@@ -227,8 +232,7 @@ def render_bird(bird:Bird, # the bird to draw
                 lod:bool=True, # level of detail: leave out fine patterns whose stripes would be thinner than LOD_PX pixels
                ) -> Image.Image:
     "Draw a bird as an RGB PIL image, size x size; the same bird has the same geometry at every size."
-    if not isinstance(size, (int, np.integer)) or not SIZES[0] <= size <= SIZES[1]:
-        raise ValueError(f"size must be an integer from {SIZES[0]} to {SIZES[1]} pixels (the course uses 64, 128 and 256), got {size!r}.")
+    check_size(size)
     shapes = bird_shapes(bird, fine=not lod or _LINE * bird.scale * size >= LOD_PX)
     c, s = math.cos(bird.tilt), math.sin(bird.tilt)
     R = np.array([[c, s], [-s, c]]) * bird.scale
@@ -245,7 +249,7 @@ def render_bird(bird:Bird, # the bird to draw
     d.flush()
     return img
 
-# %% ../nbs/01_birds.ipynb #cd131173
+# %% ../nbs/01_birds.ipynb #06ed2fce
 _PART = {'crown': ('crown', 'head', 'cap', 'crown feathers', 'forehead and crown', 'top of the head'),
          'back': ('back', 'upperparts', 'nape and back', 'mantle', 'back feathers', 'dorsal plumage'),
          'wing': ('wings', 'wing feathers', 'primaries', 'coverts', 'flight feathers', 'secondaries'),
@@ -332,7 +336,7 @@ def bird_captions(bird:Bird, # the bird to describe
         if 10 <= len(text.split()) <= 25 and text not in out: out.append(text)
     return out
 
-# %% ../nbs/01_birds.ipynb #42d17adc
+# %% ../nbs/01_birds.ipynb #780d7e11
 _COLOUR_RE = re.compile(r'\b(' + '|'.join(COLOURS) + r')\b')
 
 def caption_claims(caption:str) -> dict:
@@ -349,7 +353,7 @@ def caption_claims(caption:str) -> dict:
         if any(re.search(rf'\b{w} (bird|songbird|passerine)\b', caption) or re.search(rf'is {w} (and|with)', caption) for w in words): claims['size'] = v
     return claims
 
-# %% ../nbs/01_birds.ipynb #d05f5d13
+# %% ../nbs/01_birds.ipynb #1ae6f6f5
 class BirdsDataset(torch.utils.data.Dataset):
     "The built-in captioned birds of one split, rendered on the fly at one or more sizes."
     def __init__(self, split:str='train', # 'train' (150 species) or 'test' (50 other species)
@@ -396,7 +400,7 @@ def split_captions(split:str='train', per_species:int=60, seed:int=0) -> list[st
     ds = BirdsDataset(split, per_species=per_species, seed=seed)
     return [c for i in range(len(ds)) for c in ds.captions(i)]
 
-# %% ../nbs/01_birds.ipynb #b3f8cda2
+# %% ../nbs/01_birds.ipynb #53ee3d1e
 def random_birds(n:int=16, # how many birds
                  size:int=256, # image size in pixels
                  seed:int=0, # the same seed gives the same birds
@@ -404,8 +408,7 @@ def random_birds(n:int=16, # how many birds
                 ) -> tuple[list[Image.Image], list[str]]:
     "n random birds of a split as PIL images, with one caption each."
     if n < 1: raise ValueError(f"n must be at least 1, got {n}.")
-    if not isinstance(size, (int, np.integer)) or not SIZES[0] <= size <= SIZES[1]:
-        raise ValueError(f"size must be an integer from {SIZES[0]} to {SIZES[1]} pixels (the course uses 64, 128 and 256), got {size!r}.")
+    check_size(size)
     if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     rng = random.Random(seed)
     ids = species_split()[split]
