@@ -8,7 +8,7 @@ __all__ = ['PAD', 'UNK', 'ASSETS', 'KIND', 'tokenize', 'Vocab', 'TextEncoderConf
            'load_text_encoder', 'describe_text_encoder', 'mixed_bird', 'attribute_loss', 'evaluate_text_encoder',
            'train_text_encoder', 'write_text_encoder']
 
-# %% ../nbs/03_text.ipynb #509c18b3
+# %% ../nbs/03_text.ipynb #36ef1523
 import json, math, re, time, warnings
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from .core import seed_everything
 
-# %% ../nbs/03_text.ipynb #d481ae85
+# %% ../nbs/03_text.ipynb #71022487
 PAD, UNK = '<pad>', '<unk>'
 
 def tokenize(caption:str) -> list[str]:
@@ -53,7 +53,7 @@ class Vocab:
         return [self.stoi.get(w, 1) for w in words]
     def decode(self, ids) -> str: return ' '.join(self.itos[i] for i in ids if i != 0)
 
-# %% ../nbs/03_text.ipynb #5cb37fd4
+# %% ../nbs/03_text.ipynb #ab810ad9
 @dataclass
 class TextEncoderConfig:
     "Sizes of the text encoder and its image encoder."
@@ -85,7 +85,7 @@ def pad_batch(seqs:list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     for i, s in enumerate(seqs): ids[i, :len(s)] = torch.tensor(s)
     return ids, lengths
 
-# %% ../nbs/03_text.ipynb #0466ef97
+# %% ../nbs/03_text.ipynb #7e8cab0a
 class ImageEncoder(nn.Module):
     "A small CNN: image (img_size px, in [-1, 1]) -> vector of sent_dim (and, for training, coarse-attribute logits)."
     def __init__(self, cfg:TextEncoderConfig):
@@ -109,7 +109,7 @@ def sentence_loss(img:torch.Tensor, txt:torch.Tensor, gamma3:float=10.0) -> torc
     target = torch.arange(len(s), device=s.device)
     return F.cross_entropy(s, target) + F.cross_entropy(s.T, target)
 
-# %% ../nbs/03_text.ipynb #14bf7e0f
+# %% ../nbs/03_text.ipynb #5c3416e8
 class TextEncoder(nn.Module):
     "Vocabulary + sentence encoder + image encoder, trained together; embeds captions and images in one space."
     def __init__(self, vocab:Vocab, cfg:TextEncoderConfig, meta:dict|None=None):
@@ -146,7 +146,7 @@ class CaptionEmbedder:
         if e is None: e = self.cache[caption] = self.encoder.embed([caption])[0].cpu()
         return e
 
-# %% ../nbs/03_text.ipynb #bde72be0
+# %% ../nbs/03_text.ipynb #3de360cc
 @torch.no_grad()
 def r_precision(img_vecs:torch.Tensor, # n image vectors
                 cap_vecs:torch.Tensor, # n vectors of each image's own caption
@@ -164,7 +164,7 @@ def r_precision(img_vecs:torch.Tensor, # n image vectors
     scores = (im[:, None, :] * cp[cand]).sum(-1)
     return (scores.argmax(1) == 0).float().mean().item()
 
-# %% ../nbs/03_text.ipynb #114dad11
+# %% ../nbs/03_text.ipynb #f4890200
 ASSETS = Path(__file__).parent / 'assets' if '__file__' in globals() else Path('../stackgan_edu/assets')
 KIND = 'stackgan_edu.TextEncoder'
 
@@ -201,7 +201,7 @@ def describe_text_encoder(enc:TextEncoder) -> str:
                     f"r_precision (test species, 100 candidates): {m.get('r_precision')} over {m.get('eval_images')} images"]
     return '\n'.join(lines)
 
-# %% ../nbs/03_text.ipynb #0283fdb1
+# %% ../nbs/03_text.ipynb #e77c992c
 def mixed_bird(species_ids:list[int], seed:int):
     "A bird whose attributes each come from a different random species of `species_ids` (nuisances from the first)."
     from dataclasses import replace
@@ -245,13 +245,13 @@ def evaluate_text_encoder(enc:TextEncoder, split:str='test', per_species:int=10,
 
 def train_text_encoder(out_dir:str|Path|None=None, # where to write text_encoder.pt and text_encoder.md (None: don't write)
                        seed:int=0, # seeds data, initialisation and batches
-                       steps:int=2500, # optimisation steps
-                       per_species:int=40, # train renders per species (150 species)
+                       steps:int=3200, # optimisation steps
+                       per_species:int=80, # train renders per species (150 species)
                        batch_size:int=128, # image-caption pairs per step
                        lr:float=3e-3, # AdamW's peak learning rate (one-cycle schedule)
                        threads:int|None=2, # torch CPU threads while training (None: leave as is)
                        aux_weight:float=1.0, # weight of the image encoder's coarse-attribute loss (0: captions only)
-                       mixed:float=0.5, # share of training birds whose attributes mix random train species
+                       mixed:float=0.75, # share of training birds whose attributes mix random train species
                        cfg:TextEncoderConfig|None=None, # sizes; vocab_size is set from the data
                        verbose:bool=True,
                       ) -> TextEncoder:
