@@ -318,26 +318,31 @@ def bird_captions(bird:Bird, # the bird to describe
         names = rng.sample(list(_PART), rng.randint(2, 4))
         names += [rng.choice(FINE) if rng.random() < 0.35 else rng.choice(others) for _ in range(rng.randint(1, 6 - len(names) if len(names) < 4 else 2))]
         bill = [x for x in ('bill', 'bill_length', 'bill_shape') if x in names]
-        phrases = []
+        phrases, stated = [], 0  # stated: how many attributes the caption names
         if len(bill) > 1:  # one noun phrase for the bill: "a short conical black beak"
             words = [rng.choice(_BILL_LEN[bird.value('bill_length')]) if 'bill_length' in bill else None,
                      rng.choice(_BILL_SHAPE[bird.value('bill_shape')]) if 'bill_shape' in bill else None,
                      bird.value('bill') if 'bill' in bill else None]
-            phrases.append(_a(' '.join(w for w in words if w) + ' ' + rng.choice(_BILL)))
+            phrases.append(_a(' '.join(w for w in words if w) + ' ' + rng.choice(_BILL))); stated += len(bill)
         for name in dict.fromkeys(names):
             if name in bill and len(bill) > 1: continue
             p = _phrase(bird, name, rng)
-            if p and p not in phrases: phrases.append(p)
+            if p and p not in phrases: phrases.append(p); stated += 1
         if len(phrases) < 2: continue
         rng.shuffle(phrases)
         frame = rng.choice(_FRAMES)
+        stated += '{size}' in frame
         text = frame.format(size=rng.choice(_SIZE[bird.value('size')]), list=_join(phrases)).replace('a {', '{')
         text = re.sub(r'\ba (?=[aeiou])', 'an ', text)
-        if 10 <= len(text.split()) <= 25 and text not in out: out.append(text)
+        if 3 <= stated <= 6 and 10 <= len(text.split()) <= 25 and text not in out: out.append(text)
     return out
 
 # %% ../nbs/01_birds.ipynb #780d7e11
 _COLOUR_RE = re.compile(r'\b(' + '|'.join(COLOURS) + r')\b')
+_BILL_WORDS = {w: (name, v) for name, table in (('bill_length', _BILL_LEN), ('bill_shape', _BILL_SHAPE)) for v, ws in table.items() for w in ws}
+_BILL_WORDS.update({c: ('bill', c) for c in ATTRIBUTES[attribute_index('bill')].values})
+_BILL_WORDS = dict(sorted(_BILL_WORDS.items(), key=lambda kv: -len(kv[0])))  # longest first: 'very long' before 'long'
+_BILL_RE = re.compile(r'\ban? ((?:(?:' + '|'.join(_BILL_WORDS) + r') )+)(?:beak|bill)\b')
 
 def caption_claims(caption:str) -> dict:
     "The attribute values a caption states, read back from its words (for testing captions against ground truth)."
@@ -351,6 +356,15 @@ def caption_claims(caption:str) -> dict:
         elif any(p in caption for p in phrases): claims[name] = True
     for v, words in _SIZE.items():
         if any(re.search(rf'\b{w} (bird|songbird|passerine)\b', caption) or re.search(rf'is {w} (and|with)', caption) for w in words): claims['size'] = v
+    m = _BILL_RE.search(caption)  # "a short conical black beak": up to three bill attributes in one noun phrase
+    if m:
+        words = m.group(1)
+        while words:
+            w = next(w for w in _BILL_WORDS if words.startswith(w + ' '))
+            name, v = _BILL_WORDS[w]; claims[name] = v; words = words[len(w) + 1:]
+    for name, table in (('tail_shape', _TAIL_SHAPE), ('head_pattern', _HEAD)):
+        for v, phrases in table.items():
+            if any(re.search(rf'\b{p}\b', caption) for p in phrases): claims[name] = v
     return claims
 
 # %% ../nbs/01_birds.ipynb #1ae6f6f5
