@@ -198,9 +198,9 @@ def bird_shapes(bird:Bird, fine:bool=True) -> list:
     S.append(((14, 14, 16), _ellipse(ex, ey, r0, r0)))
     bl, bx = {'short': 0.05, 'medium': 0.085, 'long': 0.13}[v('bill_length')], -0.285
     shape = v('bill_shape')
-    if shape == 'cone': pts = [(bx, -0.115), (bx - bl, -0.088), (bx, -0.06)]
-    elif shape == 'dagger': pts = [(bx, -0.1), (bx - bl, -0.086), (bx, -0.074)]
-    else: pts = [(bx, -0.105), (bx - 0.75 * bl, -0.1), (bx - bl, -0.076), (bx - 0.85 * bl, -0.082), (bx, -0.07)]
+    if shape == 'cone': pts = [(bx, -0.125), (bx - bl, -0.09), (bx, -0.055)]  # deep at the base: a seed-cracker
+    elif shape == 'dagger': pts = [(bx, -0.097), (bx - bl, -0.088), (bx, -0.079)]  # a thin spike
+    else: pts = [(bx, -0.11), (bx - 0.7 * bl, -0.108), (bx - bl, -0.094), (bx - 0.95 * bl, -0.066), (bx - 0.8 * bl, -0.084), (bx, -0.075)]  # the tip hooks down
     S.append((COLOURS[v('bill')], np.array(pts, float)))
     return S
 

@@ -55,3 +55,21 @@ def test_train_tiny_then_resume(tmp_path):
     assert 'step 5' in r.stdout
     r = cli('train', 'dcgan', '--preset', 'cpu', '--out', run, '--steps', 5, '--resume', '--quiet')
     assert r.returncode == 1 and 'at preset tiny' in r.stderr, r.stderr
+
+def test_train_and_eval_a_conditional_gan(tmp_path):
+    "The cgan-ca recipe trains from the command line, and eval measures the run with every metric, as one JSON line."
+    import json
+    run = tmp_path / 'run'
+    r = cli('train', 'cgan-ca', '--preset', 'tiny', '--out', run, '--steps', 4, '--quiet')
+    assert r.returncode == 0, r.stderr
+    assert any('kl' in k for k in json.loads((run / 'metrics.jsonl').read_text().splitlines()[-1])), "the KL term is logged"
+    r = cli('eval', '--run', run, '--n', 100, '--json')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    for k in ('fid', 'fid_real_vs_real', 'is', 'attr_acc', 'attr_acc_real', 'r_precision', 'diversity'):
+        assert isinstance(res[k], float), (k, res)
+    assert res['step'] == 4 and res['images'] == 100 and res['split'] == 'test'
+    assert res['attr_acc_real'] > res['attr_acc'], "real birds show their captions better than 4-step samples"
+    assert json.loads((run / 'eval.json').read_text()) == res
+    r = cli('eval', '--run', tmp_path / 'nothing', '--json')
+    assert r.returncode == 1 and 'not a run folder' in r.stderr

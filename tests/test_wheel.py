@@ -43,7 +43,8 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contents(wheel):
     import zipfile
     names = set(zipfile.ZipFile(wheel).namelist())
-    for must in ('stackgan_edu/__init__.py', 'stackgan_edu/core.py', 'stackgan_edu/cli.py', 'stackgan_edu/assets/text_encoder.pt'):
+    for must in ('stackgan_edu/__init__.py', 'stackgan_edu/core.py', 'stackgan_edu/cli.py', 'stackgan_edu/assets/text_encoder.pt',
+                 'stackgan_edu/assets/classifier.pt', 'stackgan_edu/assets/classifier.md'):
         assert must in names, f"{must} missing from the wheel"
     meta = next(n for n in names if n.endswith('METADATA'))
     reqs = [l for l in zipfile.ZipFile(wheel).read(meta).decode().splitlines() if l.startswith('Requires-Dist')]
@@ -67,5 +68,6 @@ def test_wheel_installs_and_runs_elsewhere(wheel, tmp_path):
     r = subprocess.run([cli, 'birds', '--n', '2', '--size', '64', '--seed', '1', '--out', 'g.png'], cwd=work, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (work / 'g.png').stat().st_size > 0 and len(r.stdout.strip().splitlines()) == 3
-    r = subprocess.run([cli, 'text-encoder', '--check'], cwd=work, env=env, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    for cmd in ('text-encoder', 'classifier'):
+        r = subprocess.run([cli, cmd, '--check'], cwd=work, env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr

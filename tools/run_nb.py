@@ -1,0 +1,33 @@
+"""Execute notebooks in place, keeping their outputs (the figures and tables that teach), skipping flagged cells.
+
+    python tools/run_nb.py nbs/07_metrics.ipynb [...] [--flags slow]
+
+Cells flagged with a tst_flag (slow, cuda) are skipped unless named with --flags, exactly as nbdev_test does; cells
+that were skipped keep the outputs they had. Run `nbdev_clean` afterwards.
+"""
+import argparse, os, sys, time
+from pathlib import Path
+
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+from fastcore.xtras import working_directory
+from nbdev.config import get_config
+from nbdev.process import NBProcessor
+
+p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+p.add_argument('notebooks', nargs='+')
+p.add_argument('--flags', default='', help='tst_flags to run anyway, e.g. "slow"')
+a = p.parse_args()
+skip = set(get_config().tst_flags.split()) - set(a.flags.split())
+for fn in map(Path, a.notebooks):
+    nb = NBProcessor(fn, process=True).nb  # parses the #| directives of each cell
+    def no_eval(cell):
+        if cell.cell_type != 'code': return True
+        return bool(skip & (getattr(cell, 'directives_', {}) or {}).keys())
+    t = time.time(); shell = CaptureShell(fn)
+    with working_directory(fn.parent): shell.run_all(nb, exc_stop=True, preproc=no_eval)
+    raw = read_nb(fn)
+    for c, done in zip(raw.cells, nb.cells):
+        if c.cell_type == 'code' and not no_eval(done): c['outputs'] = done.get('outputs', [])
+    write_nb(raw, fn)
+    print(f'{fn}: {time.time() - t:.0f} s')
