@@ -101,8 +101,11 @@ class BatchStream:
         if isinstance(self.dataset, torch.Tensor):
             self._it = (self.dataset[i] for i in self._order())
         else:
+            # its own generator: a DataLoader otherwise draws its workers' base seed from the global random stream,
+            # and a resumed run (which restarts the epoch's loader mid-epoch) would then diverge from a straight one
+            g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
             dl = torch.utils.data.DataLoader(self.dataset, batch_sampler=self._order(), collate_fn=self.collate_fn,
-                                             num_workers=self.num_workers)
+                                             num_workers=self.num_workers, generator=g)
             self._it = iter(dl)
 
     def __iter__(self): return self

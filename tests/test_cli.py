@@ -56,6 +56,18 @@ def test_train_tiny_then_resume(tmp_path):
     r = cli('train', 'dcgan', '--preset', 'cpu', '--out', run, '--steps', 5, '--resume', '--quiet')
     assert r.returncode == 1 and 'at preset tiny' in r.stderr, r.stderr
 
+@pytest.mark.parametrize('recipe', ['dcgan', 'cgan-ca'])
+def test_resume_is_exact_on_bird_data(tmp_path, recipe):
+    "Stopped at step 3 and resumed to 6, a run logs the same losses as one that went straight to 6 (data loaders included)."
+    import json
+    for name, stops in (('straight', [6]), ('resumed', [3, 6])):
+        for k, s in enumerate(stops):
+            r = cli('train', recipe, '--preset', 'tiny', '--out', tmp_path / name, '--steps', s, '--quiet', *(['--resume'] if k else []))
+            assert r.returncode == 0, r.stderr
+    logs = [{rec['step']: rec for rec in map(json.loads, (tmp_path / n / 'metrics.jsonl').read_text().splitlines())} for n in ('straight', 'resumed')]
+    for step in (4, 6):
+        assert logs[0][step]['loss_D'] == logs[1][step]['loss_D'] and logs[0][step]['loss_G'] == logs[1][step]['loss_G'], (step, logs)
+
 def test_train_and_eval_a_conditional_gan(tmp_path):
     "The cgan-ca recipe trains from the command line, and eval measures the run with every metric, as one JSON line."
     import json
