@@ -16,7 +16,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .core import import_torchvision
-from .birds import ATTRIBUTES, caption_claims, attribute_index
+from .birds import attribute_index
 from .classifier import BirdClassifier, load_classifier, COARSE
 
 # %% ../nbs/07_metrics.ipynb #61cf6a33
@@ -105,7 +105,7 @@ def inception_score(images:torch.Tensor, # n x 3 x H x W in [-1, 1]
     return float(mean), float(std)
 
 # %% ../nbs/07_metrics.ipynb #a3563e56
-_COARSE_VALUES = {name: ATTRIBUTES[attribute_index(name)].values for name in COARSE}
+_COARSE_COLUMNS = [attribute_index(name) for name in COARSE]  # where COARSE sits among all attributes
 
 def attribute_accuracy(images:torch.Tensor, # n x 3 x H x W in [-1, 1]
                        captions:list[str], # the caption each image was generated from
@@ -116,16 +116,13 @@ def attribute_accuracy(images:torch.Tensor, # n x 3 x H x W in [-1, 1]
     if len(captions) != len(images): raise ValueError(f"{len(images)} images but {len(captions)} captions: give one caption per image.")
     clf = classifier if classifier is not None else default_classifier()
     read = clf.read(images)['attributes'].cpu()
-    hits, counts = dict.fromkeys(COARSE, 0), dict.fromkeys(COARSE, 0)
-    for i, c in enumerate(captions):
-        for name, value in caption_claims(c).items():
-            if name not in _COARSE_VALUES: continue
-            k = COARSE.index(name)
-            counts[name] += 1; hits[name] += int(_COARSE_VALUES[name][read[i, k]] == value)
-    total = sum(counts.values())
+    from stackgan_edu.text import caption_claim_matrix
+    claims = caption_claim_matrix(list(captions))[:, _COARSE_COLUMNS]  # -1 where a caption says nothing
+    counts, hits = (claims >= 0).sum(0), (claims == read).sum(0)
+    total = int(counts.sum())
     if total == 0: raise ValueError("The captions state no coarse attribute the reader can check (colours, bill, size, tail, head pattern).")
-    return {'attr_acc': round(sum(hits.values()) / total, 4), 'claims': total,
-            'per_attribute': {k: round(hits[k] / counts[k], 4) for k in COARSE if counts[k]}}
+    return {'attr_acc': round(int(hits.sum()) / total, 4), 'claims': total,
+            'per_attribute': {k: round(int(h) / int(n), 4) for k, h, n in zip(COARSE, hits, counts) if n}}
 
 # %% ../nbs/07_metrics.ipynb #c048119d
 def default_text_encoder(device='cpu'):

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['PAD', 'UNK', 'KIND', 'tokenize', 'Vocab', 'TextEncoderConfig', 'SentenceEncoder', 'pad_batch', 'ImageEncoder',
-           'sentence_loss', 'TextEncoder', 'CaptionEmbedder', 'r_precision', 'caption_truth', 'save_text_encoder',
-           'load_text_encoder', 'describe_text_encoder', 'evaluate_text_encoder', 'oracle_r_precision',
-           'train_text_encoder', 'write_text_encoder']
+           'sentence_loss', 'TextEncoder', 'CaptionEmbedder', 'candidates', 'r_precision', 'caption_claim_matrix',
+           'caption_truth', 'save_text_encoder', 'load_text_encoder', 'describe_text_encoder', 'evaluate_text_encoder',
+           'oracle_r_precision', 'train_text_encoder', 'write_text_encoder']
 
 # %% ../nbs/04_text.ipynb #36ef1523
 import json, math, re, time, warnings
@@ -145,6 +145,21 @@ class CaptionEmbedder:
         return e
 
 # %% ../nbs/04_text.ipynb #3de360cc
+def candidates(n:int, # images (and their own captions)
+               n_candidates:int, # the true caption + (n_candidates - 1) mismatched ones
+               g:torch.Generator, # the random generator to draw from
+               allowed:torch.Tensor|None=None, # n x n bool: caption j may be drawn as a mismatch for image i (None: any j != i)
+              ) -> torch.Tensor:
+    "n x n_candidates caption indices per image: column 0 its own caption, then mismatches drawn with replacement."
+    if allowed is None:
+        others = torch.randint(n - 1, (n, n_candidates - 1), generator=g)
+        others += (others >= torch.arange(n)[:, None]).long()  # skip the image itself
+    else:
+        w = allowed.float().clone(); w.fill_diagonal_(0)
+        if (w.sum(1) == 0).any(): raise ValueError("Some image has no caption allowed as a mismatch: allow more captions, or pass allowed=None.")
+        others = torch.multinomial(w, n_candidates - 1, replacement=True, generator=g)
+    return torch.cat([torch.arange(n)[:, None], others], 1)
+
 @torch.no_grad()
 def r_precision(img_vecs:torch.Tensor, # n image vectors
                 cap_vecs:torch.Tensor, # n vectors of each image's own caption
@@ -155,30 +170,26 @@ def r_precision(img_vecs:torch.Tensor, # n image vectors
     "Fraction of images whose own caption scores highest among n_candidates (AttnGAN's R-precision, R=1)."
     n = len(img_vecs)
     if n < n_candidates: raise ValueError(f"R-precision with {n_candidates} candidates needs at least {n_candidates} images, got {n}.")
-    g = torch.Generator().manual_seed(seed)
-    if allowed is None:
-        others = torch.randint(n - 1, (n, n_candidates - 1), generator=g)
-        others += (others >= torch.arange(n)[:, None]).long()  # skip the image itself
-    else:
-        w = allowed.float().clone(); w.fill_diagonal_(0)
-        if (w.sum(1) == 0).any(): raise ValueError("Some image has no caption allowed as a mismatch: allow more captions, or pass allowed=None.")
-        others = torch.multinomial(w, n_candidates - 1, replacement=True, generator=g)
-    cand = torch.cat([torch.arange(n)[:, None], others], 1)  # column 0: the true caption
+    cand = candidates(n, n_candidates, torch.Generator().manual_seed(seed), allowed)
     im, cp = F.normalize(img_vecs.float(), dim=1), F.normalize(cap_vecs.float(), dim=1)
     scores = (im[:, None, :] * cp[cand]).sum(-1)
     return (scores.argmax(1) == 0).float().mean().item()
+
+def caption_claim_matrix(captions:list[str]) -> torch.Tensor:
+    "m x len(ATTRIBUTES): the value index each caption states for each attribute (caption_claims), -1 where it says nothing."
+    from stackgan_edu.birds import ATTRIBUTES, caption_claims
+    names = [a.name for a in ATTRIBUTES]
+    claims = torch.full((len(captions), len(names)), -1, dtype=torch.long)
+    for j, c in enumerate(captions):
+        for name, v in caption_claims(c).items():
+            k = names.index(name); claims[j, k] = ATTRIBUTES[k].values.index(v)
+    return claims
 
 def caption_truth(attrs:torch.Tensor, # n x len(ATTRIBUTES): value indices of n birds (a dataset item's 'attributes')
                   captions:list[str], # m captions
                  ) -> torch.Tensor:
     "n x m bool: whether everything caption j states (caption_claims) is true of bird i."
-    from stackgan_edu.birds import ATTRIBUTES, caption_claims
-    names = [a.name for a in ATTRIBUTES]
-    claims = torch.full((len(captions), len(names)), -1, dtype=torch.long)  # -1: the caption says nothing of it
-    for j, c in enumerate(captions):
-        for name, v in caption_claims(c).items():
-            k = names.index(name); claims[j, k] = ATTRIBUTES[k].values.index(v)
-    attrs = torch.as_tensor(attrs).long()
+    claims, attrs = caption_claim_matrix(captions), torch.as_tensor(attrs).long()
     return ((claims[None] == -1) | (claims[None] == attrs[:, None])).all(-1)
 
 # %% ../nbs/04_text.ipynb #f4890200
@@ -256,8 +267,7 @@ def oracle_r_precision(split:str='test', # the species to draw birds from
     g = torch.Generator().manual_seed(seed)
     pick = [c[int(torch.randint(len(c), (), generator=g))] for c in caps]
     truth = caption_truth(torch.tensor([b.attrs for b in birds]), pick).float()
-    w = (torch.ones(n, n) if literal else 1 - truth).fill_diagonal_(0)
-    cand = torch.cat([torch.arange(n)[:, None], torch.multinomial(w, 99, replacement=True, generator=g)], 1)
+    cand = candidates(n, 100, g, torch.ones(n, n, dtype=torch.bool) if literal else truth == 0)
     scores = truth.gather(1, cand) + 1e-3 * torch.rand(cand.shape, generator=g)  # random ties
     return (scores.argmax(1) == 0).float().mean().item()
 
