@@ -58,15 +58,24 @@ def test_train_tiny_then_resume(tmp_path):
 
 @pytest.mark.parametrize('recipe', ['dcgan', 'cgan-ca'])
 def test_resume_is_exact_on_bird_data(tmp_path, recipe):
-    "Stopped at step 3 and resumed to 6, a run logs the same losses as one that went straight to 6 (data loaders included)."
+    """Stopped at step 3 and resumed to 6, a run logs the same losses as one that went straight to 6 (data loaders included).
+
+    Same up to float rounding: on some CPUs two processes' parallel kernels round a sum differently, which moved one
+    logged loss by 1e-6 on CI (bitwise equal on the development machine). The resume bugs this guards against move
+    the logged figures far more (measured on these tiny presets): restarting the epoch's batches 4e-3 to 2e-2, not
+    restoring the random generators 4e-2 to 0.17. So the tolerance is 1e-4."""
     import json
     for name, stops in (('straight', [6]), ('resumed', [3, 6])):
         for k, s in enumerate(stops):
             r = cli('train', recipe, '--preset', 'tiny', '--out', tmp_path / name, '--steps', s, '--quiet', *(['--resume'] if k else []))
             assert r.returncode == 0, r.stderr
     logs = [{rec['step']: rec for rec in map(json.loads, (tmp_path / n / 'metrics.jsonl').read_text().splitlines())} for n in ('straight', 'resumed')]
-    for step in (4, 6):
-        assert logs[0][step]['loss_D'] == logs[1][step]['loss_D'] and logs[0][step]['loss_G'] == logs[1][step]['loss_G'], (step, logs)
+    assert sorted(logs[1]) == list(range(1, 7))
+    for step in (4, 5, 6):
+        figures = [k for k in logs[0][step] if k.startswith(('loss', 'D_', 'kl'))]
+        assert 'loss_D' in figures and 'loss_G' in figures
+        for k in figures:
+            assert logs[1][step][k] == pytest.approx(logs[0][step][k], abs=1e-4), (step, k, logs[0][step], logs[1][step])
 
 def test_train_and_eval_a_conditional_gan(tmp_path):
     "The cgan-ca recipe trains from the command line, and eval measures the run with every metric, as one JSON line."
