@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from stackgan_edu.ca import CA_PRESETS, CondAugment
-from stackgan_edu.cgan import FCCondition, text_cgan_learner
+from stackgan_edu.ca import CA_PRESETS, CondAugment, cgan_ca_learner
+from stackgan_edu.cgan import cgan_learner, text_cgan_learner
 from stackgan_edu.gan_basics import get_preset
 from stackgan_edu.learner import MetricsLogCB
 from stackgan_edu.metrics import evaluate_learner
@@ -28,12 +28,15 @@ p.add_argument('--out', default=None, help='run folder (a temporary one if not g
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 
-cfg = get_preset(CA_PRESETS, 'cpu', kl_weight=0.0 if a.no_ca else a.kl_weight)
-if a.no_ca: make_cond = lambda cfg, text_dim: FCCondition(text_dim, cfg.ng)
-else: make_cond = lambda cfg, text_dim: CondAugment(text_dim, cfg.ng, act=nn.LeakyReLU(0.2) if a.act == 'leaky' else nn.ReLU())
 out = Path(a.out or tempfile.mkdtemp(prefix='ca_variant_'))
-learn = text_cgan_learner(cfg, make_cond, lam=cfg.kl_weight, run_dir=out, seed=0, cbs=[MetricsLogCB(every=50)], device='cpu')
-steps = a.steps or cfg.steps
+common = dict(run_dir=out, seed=0, cbs=[MetricsLogCB(every=50)], device='cpu')
+if a.no_ca: learn = cgan_learner('cpu', **common)  # exactly what `stackgan-edu train cgan` builds
+elif a.act == 'relu': learn = cgan_ca_learner('cpu', kl_weight=a.kl_weight, **common)  # ... and `train cgan-ca`
+else:  # the one variant the command line has no recipe for: CA with the TF code's activation
+    cfg = get_preset(CA_PRESETS, 'cpu', kl_weight=a.kl_weight)
+    learn = text_cgan_learner(cfg, lambda cfg, text_dim: CondAugment(text_dim, cfg.ng, act=nn.LeakyReLU(0.2)),
+                              lam=cfg.kl_weight, **common)
+steps = a.steps or learn.config.steps
 t = time.perf_counter(); learn.fit(steps); train_s = time.perf_counter() - t
 res = evaluate_learner(learn, n=500, split='test', seed=0)
 variant = 'no-ca' if a.no_ca else f'ca-{a.act}-lambda{a.kl_weight:g}'
