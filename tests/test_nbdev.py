@@ -6,7 +6,8 @@ import pytest
 
 from conftest import ROOT, tool
 
-NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
+NOTEBOOKS = sorted(p.relative_to(ROOT / 'nbs').as_posix() for p in (ROOT / 'nbs').rglob('*.ipynb')
+                   if not any(part.startswith(('.', '_')) for part in p.relative_to(ROOT / 'nbs').parts))
 
 def _copy_project(dst: Path) -> Path:
     "A copy of what nbdev reads and writes, so the checks never touch the working tree."
