@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['CKPT_KIND', 'ring_of_gaussians', 'mlp', 'Recipe', 'ToyRecipe', 'BatchStream', 'Callback', 'needs_run_dir',
-           'CancelFit', 'NonFiniteLossError', 'GANLearner', 'rng_states', 'set_rng_states', 'atomic_save',
-           'learner_state', 'save_checkpoint', 'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log',
-           'ProgressCB', 'LRScheduleCB', 'SampleGridCB', 'toy_learner']
+           'CancelFit', 'NonFiniteLossError', 'GANLearner', 'rng_states', 'set_rng_states', 'learner_state',
+           'save_checkpoint', 'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB',
+           'LRScheduleCB', 'SampleGridCB', 'toy_learner']
 
 # %% ../nbs/toolbox/06_learner.ipynb #6e642438
 import json, math, os, random, tempfile, time
@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .core import seed_everything, caption_grid, show_grid
+from .files import atomic_save, atomic_write_text, stale_temp_files, unwrap
 
 # %% ../nbs/toolbox/06_learner.ipynb #02b11e8a
 def ring_of_gaussians(n:int, # number of points
@@ -219,18 +220,6 @@ def set_rng_states(s:dict):
     random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
-def atomic_save(obj, path:str|Path):
-    "torch.save `obj` to `path` so that a crash mid-write never leaves a broken file at `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f); f.flush(); os.fsync(f.fileno())
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the permissions of a normal new file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
 
 # %% ../nbs/toolbox/06_learner.ipynb #84d4396c
 CKPT_KIND = 'stackgan_edu.GANLearner'

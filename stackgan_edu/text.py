@@ -19,7 +19,8 @@ from torch import nn
 import torch.nn.functional as F
 
 from .core import seed_everything
-from .classifier import BirdClassifier, ClassifierConfig, load_classifier, load_asset, random_bird_batch, render_batch
+from .classifier import BirdClassifier, ClassifierConfig, load_classifier, random_bird_batch, render_batch
+from .files import ASSETS, atomic_save, load_asset
 
 # %% ../nbs/toolbox/05_text.ipynb #71022487
 PAD, UNK = '<pad>', '<unk>'
@@ -193,12 +194,10 @@ def caption_truth(attrs:torch.Tensor, # n x len(ATTRIBUTES): value indices of n 
     return ((claims[None] == -1) | (claims[None] == attrs[:, None])).all(-1)
 
 # %% ../nbs/toolbox/05_text.ipynb #f4890200
-from .classifier import ASSETS
 KIND = 'stackgan_edu.TextEncoder'
 
 def save_text_encoder(enc:TextEncoder, path:str|Path):
     "Write a text encoder (config, vocabulary, both networks, metadata) to one .pt file."
-    from stackgan_edu.learner import atomic_save
     atomic_save({'kind': KIND, 'version': 2, 'config': asdict(enc.cfg), 'vocab': enc.vocab.itos, 'meta': enc.meta,
                  'reader_config': asdict(enc.image.reader.cfg), 'text': enc.text.state_dict(), 'image': enc.image.state_dict()}, path)
 
