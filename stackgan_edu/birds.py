@@ -374,7 +374,7 @@ class BirdsDataset(torch.utils.data.Dataset):
                  sizes=(64,), # image sizes to render, e.g. (64, 256) for Stage-II
                  per_species:int=60, # birds per species
                  seed:int=0, # which birds (a different seed, different birds of the same species)
-                 text_fn=None, # optional: caption -> tensor (e.g. a text encoder's embedding), stored as 'text'
+                 text_fn=None, # optional: caption -> tensor (e.g. a text encoder's embedding), stored as 'embedding'
                 ):
         if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
         sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
@@ -406,7 +406,9 @@ class BirdsDataset(torch.utils.data.Dataset):
         item = {'images': {s: pil_to_tensor(render_bird(bird, s)) for s in self.sizes},
                 'caption': caps[int(torch.randint(len(caps), ()))], 'wrong_caption': wrong[int(torch.randint(len(wrong), ()))],
                 'attributes': torch.tensor(bird.attrs), 'species': bird.species, 'index': int(i)}
-        if self.text_fn is not None: item['text'], item['wrong_text'] = self.text_fn(item['caption']), self.text_fn(item['wrong_caption'])
+        if self.text_fn is not None:
+            item['embedding'], item['wrong_embedding'] = self.text_fn(item['caption']), self.text_fn(item['wrong_caption'])
+            item['text_space'] = getattr(self.text_fn, 'text_space', 'custom')  # which encoder's space the embeddings live in
         return item
 
 def split_captions(split:str='train', per_species:int=60, seed:int=0) -> list[str]:

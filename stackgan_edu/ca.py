@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from .gan_basics import get_preset
-from .cgan import CGANConfig, CGAN_PRESETS, check_text_dim, text_cgan_learner
+from .cgan import CGANConfig, check_text_dim, text_cgan_learner, _cgan_presets
+from .runs import named_presets, register_recipe
 
 # %% ../nbs/03_ca.ipynb #2698e23f
 def kl_loss(mu:torch.Tensor, # means, n x Ng
@@ -50,22 +51,22 @@ class CondAugment(nn.Module):
 # %% ../nbs/03_ca.ipynb #1c0de96b
 @dataclass
 class CAConfig(CGANConfig):
-    "Hyperparameters of a conditional GAN run with Conditioning Augmentation."
+    "A conditional GAN run with Conditioning Augmentation: the text GAN's config with cond='ca' and lambda = 2 by default."
+    cond:str = 'ca' # Conditioning Augmentation
     kl_weight:float = 2.0 # lambda, the weight of kl_loss in G's loss (StackGAN-PyTorch: 2.0; the paper: 1)
 
-CA_PRESETS = {k: CAConfig(**asdict(v)) for k, v in CGAN_PRESETS.items()}
+CA_PRESETS = named_presets('cgan-ca', **{k: CAConfig(**{**asdict(v), 'cond': 'ca', 'kl_weight': 2.0}) for k, v in _cgan_presets.items()})
 
 def cgan_ca_learner(preset='cpu', # 'tiny', 'cpu', 'paper', or a CAConfig
                     run_dir:str|Path|None=None, # where logs, samples and checkpoints go
-                    seed:int=0, # seeds models, data order and noise
                     cbs=(), # callbacks
                     device=None, # a torch device; the fastest available if None
                     embedder=None, # a CaptionEmbedder to reuse (keeps its cache); one on the shipped encoder if None
-                    **overrides): # CAConfig fields to change
+                    **overrides): # CAConfig fields to change (seed=..., kl_weight=..., cond_act='leaky_relu', ...)
     "A GANLearner for the text-conditioned GAN with Conditioning Augmentation (StackGAN's CA, lambda * KL in G's loss)."
-    cfg = get_preset(CA_PRESETS, preset, **overrides)
-    return text_cgan_learner(cfg, lambda cfg, text_dim: CondAugment(text_dim, cfg.ng), lam=cfg.kl_weight,
-                             run_dir=run_dir, seed=seed, cbs=cbs, device=device, embedder=embedder)
+    return text_cgan_learner(get_preset(CA_PRESETS, preset, **overrides), run_dir=run_dir, cbs=cbs, device=device, embedder=embedder)
+
+register_recipe('cgan-ca', CA_PRESETS, cgan_ca_learner, 'the text-conditioned GAN with Conditioning Augmentation');
 
 # %% ../nbs/03_ca.ipynb #d9c65cd0
 @torch.no_grad()
@@ -77,11 +78,11 @@ def interpolate_captions(learn, # a learner of a text-conditioned GAN (FCConditi
                         ) -> torch.Tensor:
     "Images (k*steps x 3 x H x W) for text embeddings interpolated from caption_a to caption_b, with z (and eps) fixed per row."
     from stackgan_edu.cgan import embed_captions
-    phi_a, phi_b = embed_captions(learn.recipe.embedder, [caption_a, caption_b]).to(learn.device)
+    phi_a, phi_b = embed_captions(learn.embedder, [caption_a, caption_b]).to(learn.device)
     alpha = torch.linspace(0, 1, steps, device=learn.device)[:, None]
     phi = ((1 - alpha) * phi_a + alpha * phi_b).repeat(len(z), 1)  # k*steps x text_dim
-    if eps is None: eps = torch.zeros(len(z), learn.G.cond.ng, device=learn.device)
-    inputs = {'z': z.repeat_interleave(steps, 0), 'eps': eps.repeat_interleave(steps, 0), 'text': phi, 'caption': [''] * len(phi)}
+    if eps is None: eps = torch.zeros(len(z), learn.config.ng, device=learn.device)
+    inputs = {'z': z.repeat_interleave(steps, 0), 'eps': eps.repeat_interleave(steps, 0), 'embedding': phi, 'caption': [''] * len(phi)}
     return learn.sample(inputs)[0]
 
 def step_evenness(frames:torch.Tensor, # k*steps images: k rows of `steps` interpolation frames

@@ -4,12 +4,14 @@
 
 # %% auto #0
 __all__ = ['CKPT_KIND', 'ring_of_gaussians', 'mlp', 'Recipe', 'ToyRecipe', 'BatchStream', 'Callback', 'needs_run_dir',
-           'CancelFit', 'NonFiniteLossError', 'GANLearner', 'rng_states', 'set_rng_states', 'learner_state',
-           'save_checkpoint', 'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB',
-           'LRScheduleCB', 'SampleGridCB', 'toy_learner']
+           'CancelFit', 'NonFiniteLossError', 'is_main_process', 'GANLearner', 'MixedPrecisionCB', 'GradClipCB',
+           'InterruptCB', 'rng_states', 'set_rng_states', 'non_finite_tensors', 'learner_state', 'save_checkpoint',
+           'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB', 'LRScheduleCB', 'SampleGridCB',
+           'toy_learner']
 
 # %% ../nbs/toolbox/06_learner.ipynb #6e642438
-import json, math, os, random, tempfile, time
+import json, math, os, random, signal, tempfile, time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -125,79 +127,130 @@ class BatchStream:
 
 # %% ../nbs/toolbox/06_learner.ipynb #0b6a18a7
 class Callback:
-    "Base class: override any of before_fit, before_step, after_d_step, after_step, after_fit."
+    "Base class: override any event (before_fit, before_step, before_update, after_backward, after_update, after_d_step, after_step, after_fit, after_error), or `update_context`."
     order = 0
 
 def needs_run_dir(cb:Callback, learn):
     "Fail early, with what to do, when a callback that writes files has no run folder."
     if learn.run_dir is None:
         raise ValueError(f"{type(cb).__name__} writes files into the run folder, but the learner has none: pass run_dir=... to GANLearner.")
-    Path(learn.run_dir).mkdir(parents=True, exist_ok=True)
+    if learn.is_main: Path(learn.run_dir).mkdir(parents=True, exist_ok=True)
 
 class CancelFit(Exception):
     "Raise from a callback to stop training cleanly (after_fit still runs)."
 
 class NonFiniteLossError(FloatingPointError):
-    "A loss became NaN or infinite: training stopped, the last good checkpoint kept."
+    "A loss or gradient became NaN or infinite: the step was undone, training stopped, the last good checkpoint kept."
+
+def is_main_process() -> bool:
+    "True unless this is a process of rank > 0 in a torch.distributed group: only the main process writes files."
+    import torch.distributed as dist
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
 # %% ../nbs/toolbox/06_learner.ipynb #fae2a153
+def _copy(o):
+    "A deep copy of the tensors in a (nested) state dict."
+    if isinstance(o, torch.Tensor): return o.detach().clone()
+    if isinstance(o, dict): return {k: _copy(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(_copy(v) for v in o)
+    return o
+
 class GANLearner:
-    "Trains a generator G and a discriminator D with a recipe: D step, then G step, with callbacks."
-    def __init__(self, G:nn.Module, D:nn.Module, # the generator and the discriminator
+    "Trains a generator G and a discriminator D with a recipe: D update, then G update, each through `update`, with callbacks."
+    def __init__(self, G:nn.Module, D:nn.Module, # the generator and the discriminator (maybe wrapped: DDP, torch.compile)
                  opt_G:torch.optim.Optimizer, opt_D:torch.optim.Optimizer, # their optimizers
                  recipe:Recipe, # batch preparation and losses
                  data:Iterable, # a BatchStream (or any endless iterator of batches)
                  cbs:Iterable[Callback]=(), # callbacks
                  run_dir:str|Path|None=None, # where logs, samples and checkpoints go
                  scheds:Iterable=(), # learning-rate schedulers, saved in checkpoints (stepped by callbacks)
+                 guard:bool=True, # undo a step that meets a non-finite loss or gradient (costs a copy of the state per step)
                 ):
         self.G, self.D, self.opt_G, self.opt_D, self.recipe, self.data = G, D, opt_G, opt_D, recipe, data
-        self.cbs, self.scheds = sorted(cbs, key=lambda c: c.order), list(scheds)
+        self.cbs, self.scheds, self.guard = sorted(cbs, key=lambda c: c.order), list(scheds), guard
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.step, self.logs, self.b = 0, {}, None
+        self.step, self.logs, self.b, self.config, self.player, self.loss = 0, {}, None, None, None, None
 
     @property
     def device(self) -> torch.device: return next(self.G.parameters()).device
+    @property
+    def is_main(self) -> bool: return is_main_process()
+    def model(self, player:str) -> nn.Module: return {'G': self.G, 'D': self.D}[player]
+    def opt(self, player:str) -> torch.optim.Optimizer: return {'G': self.opt_G, 'D': self.opt_D}[player]
 
     def callback(self, event:str):
         for cb in self.cbs:
             f = getattr(cb, event, None)
             if f is not None: f(self)
 
-    def _check(self, loss:torch.Tensor, name:str):
-        if not torch.isfinite(loss).all():
-            raise NonFiniteLossError(f"{name} is {loss.item()} at step {self.step + 1}: training stopped before the update, "
-                                     "so the last checkpoint is still good. Lower the learning rate, or check the data for NaNs.")
+    def _fail(self, what:str, value):
+        raise NonFiniteLossError(f"{what} is {value} at step {self.step + 1}: the step was undone and training stopped, so the "
+                                 "models and the last checkpoint are still good. Lower the learning rate, or check the data for NaNs.")
+
+    def update(self, player:str, # 'D' or 'G'
+               loss_fn:Callable, # (learn, batch) -> (loss, logs): the recipe's d_loss or g_loss
+              ) -> dict:
+        "One player's update, the seam every callback hooks: zero grads, loss under the callbacks' contexts, check, backward, check, step."
+        model, opt = self.model(player), self.opt(player)
+        self.player = player
+        opt.zero_grad(set_to_none=True)
+        self.callback('before_update')
+        with ExitStack() as stack:  # e.g. bf16 autocast around the forward passes
+            for cb in self.cbs:
+                ctx = getattr(cb, 'update_context', None)
+                if ctx is not None: stack.enter_context(ctx(self))
+            self.loss, logs = loss_fn(self, self.b)
+        if not torch.isfinite(self.loss).all(): self._fail(f'loss_{player}', self.loss.item())
+        self.loss.backward()
+        self.callback('after_backward')  # e.g. gradient clipping
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        if grads and not torch.isfinite(torch.stack([g.float().norm() for g in grads]).sum()):
+            self._fail(f"{player}'s gradient norm", 'not finite')
+        opt.step()
+        self.callback('after_update')
+        return logs
 
     def one_step(self):
         "One D update then one G update on the next batch."
         self.b = self.recipe.prepare(self, next(self.data))
         self.G.train(); self.D.train()
-        self.opt_D.zero_grad(set_to_none=True)
-        loss_D, logs_D = self.recipe.d_loss(self, self.b)
-        self._check(loss_D, 'loss_D')
-        loss_D.backward(); self.opt_D.step()
-        self.logs = {'loss_D': loss_D.item(), **logs_D}
+        self.logs = {}
+        logs = self.update('D', self.recipe.d_loss)
+        self.logs.update({'loss_D': self.loss.item(), **logs})
         self.callback('after_d_step')
-        self.opt_G.zero_grad(set_to_none=True)
-        loss_G, logs_G = self.recipe.g_loss(self, self.b)
-        self._check(loss_G, 'loss_G')
-        loss_G.backward(); self.opt_G.step()
-        self.logs.update({'loss_G': loss_G.item(), **logs_G})
+        logs = self.update('G', self.recipe.g_loss)
+        self.logs.update({'loss_G': self.loss.item(), **logs})
+
+    def snapshot(self) -> dict:
+        "Copies of everything a step changes: both models' parameters and buffers, and both optimisers' states."
+        return {'G': _copy(unwrap(self.G).state_dict()), 'D': _copy(unwrap(self.D).state_dict()),
+                'opt_G': _copy(self.opt_G.state_dict()), 'opt_D': _copy(self.opt_D.state_dict())}
+
+    def restore(self, snap:dict):
+        "Put back a `snapshot`."
+        unwrap(self.G).load_state_dict(snap['G']); unwrap(self.D).load_state_dict(snap['D'])
+        self.opt_G.load_state_dict(snap['opt_G']); self.opt_D.load_state_dict(snap['opt_D'])
 
     def fit(self, steps:int): # train until the step counter reaches this
         "Train until `self.step == steps`."
+        if not isinstance(steps, int) or steps < 0: raise ValueError(f"steps must be a whole number >= 0, got {steps!r}.")
         if steps < self.step: raise ValueError(f"The learner is already at step {self.step}; ask for steps >= {self.step}.")
         self.target = steps
         try:
             self.callback('before_fit')
             while self.step < steps:
                 self.callback('before_step')
-                self.one_step()
+                snap = self.snapshot() if self.guard else None
+                try: self.one_step()
+                except NonFiniteLossError:
+                    if snap is not None: self.restore(snap)
+                    raise
                 self.step += 1
                 self.callback('after_step')
         except CancelFit: pass
-        finally: self.b = None
+        except BaseException:
+            self.b = None; self.callback('after_error'); raise
+        self.b = None
         self.callback('after_fit')
         return self
 
@@ -207,6 +260,40 @@ class GANLearner:
         was = self.G.training; self.G.eval()
         try: return self.recipe.sample(self, inputs)
         finally: self.G.train(was)
+
+# %% ../nbs/toolbox/06_learner.ipynb #42bb8792
+class MixedPrecisionCB(Callback):
+    "bf16 autocast around every player's loss (CPU and CUDA): matrix work runs in bfloat16, weights and optimisers stay float32."
+    def __init__(self, dtype:torch.dtype=torch.bfloat16): self.dtype = dtype
+    def update_context(self, learn): return torch.autocast(learn.device.type, dtype=self.dtype)
+
+class GradClipCB(Callback):
+    "Clip a player's gradient norm to `max_norm` after its backward pass; the norms before clipping are logged."
+    def __init__(self, max_norm:float=1.0, # the largest gradient norm a step may use
+                 players:str='GD'): # whose gradients: 'G', 'D' or 'GD'
+        self.max_norm, self.players = max_norm, players
+    def after_backward(self, learn):
+        if learn.player in self.players:
+            norm = torch.nn.utils.clip_grad_norm_(learn.model(learn.player).parameters(), self.max_norm)
+            learn.logs[f'grad_norm_{learn.player}'] = norm.item()
+
+class InterruptCB(Callback):
+    "On Ctrl-C (SIGINT) or SIGTERM, finish the current step and stop (CheckpointCB then saves); a second signal stops at once."
+    order = -10
+    def before_fit(self, learn):
+        import threading
+        self.signal, self.old = None, {}
+        if threading.current_thread() is not threading.main_thread(): return  # signals reach the main thread only
+        def handler(signum, frame):
+            if self.signal is not None: raise KeyboardInterrupt
+            self.signal = signum
+        for s in (signal.SIGINT, signal.SIGTERM): self.old[s] = signal.signal(s, handler)
+    def after_step(self, learn):
+        if self.signal is not None: learn.interrupted = signal.Signals(self.signal).name; raise CancelFit
+    def _restore(self, learn):
+        for s, h in self.old.items(): signal.signal(s, h)
+        self.old = {}
+    after_fit = after_error = _restore
 
 # %% ../nbs/toolbox/06_learner.ipynb #2d8fffd2
 def rng_states() -> dict:
@@ -236,18 +323,26 @@ def _rng_from_plain(s):
     return {**s, 'python': (py[0], tuple(py[1]), py[2]),
             'numpy': (np_[0], np_[1].numpy(), np_[2], np_[3], np_[4])}
 
+def non_finite_tensors(sd:dict) -> list[str]:
+    "Names of the floating-point tensors in a state dict that hold a NaN or an infinity."
+    return [k for k, v in sd.items() if isinstance(v, torch.Tensor) and v.is_floating_point() and not torch.isfinite(v).all()]
+
 @torch.no_grad()
 def learner_state(learn:GANLearner) -> dict:
-    "Everything a resumed run needs, as one dict of plain containers and tensors."
+    "Everything a resumed run needs, as one dict of plain containers and tensors (the models' unwrapped state dicts)."
     data = learn.data.state_dict() if hasattr(learn.data, 'state_dict') else None
     return {'kind': CKPT_KIND, 'version': 1, 'step': learn.step,
-            'G': learn.G.state_dict(), 'D': learn.D.state_dict(),
+            'G': unwrap(learn.G).state_dict(), 'D': unwrap(learn.D).state_dict(),
             'opt_G': learn.opt_G.state_dict(), 'opt_D': learn.opt_D.state_dict(),
             'scheds': [s.state_dict() for s in learn.scheds], 'data': data, 'rng': _to_plain(rng_states())}
 
 def save_checkpoint(learn:GANLearner, path:str|Path):
-    "Atomically write the learner's full state to `path`."
-    atomic_save(learner_state(learn), path)
+    "Atomically write the learner's full state to `path`; a state with a NaN or an infinity is refused, so the last good file stays."
+    state = learner_state(learn)
+    bad = [f'{m}.{k}' for m in ('G', 'D') for k in non_finite_tensors(state[m])]
+    if bad: raise NonFiniteLossError(f"Not saving {path}: {', '.join(bad[:3])} hold NaN or infinite values at step {learn.step}. "
+                                     "The last good checkpoint is kept; resume from it with a lower learning rate.")
+    atomic_save(state, path)
 
 def load_checkpoint(learn:GANLearner, path:str|Path):
     "Restore a learner from `save_checkpoint`'s file: models, optimizers, schedulers, data position, RNG states, step."
@@ -261,10 +356,10 @@ def load_checkpoint(learn:GANLearner, path:str|Path):
         raise ValueError(f"{path} is not a stackgan_edu training checkpoint (no '{CKPT_KIND}' marker). "
                          "To load weights of another origin, load them into the models yourself.")
     try:
-        learn.G.load_state_dict(ck['G']); learn.D.load_state_dict(ck['D'])
-    except RuntimeError as e:
+        unwrap(learn.G).load_state_dict(ck['G']); unwrap(learn.D).load_state_dict(ck['D'])
+        learn.opt_G.load_state_dict(ck['opt_G']); learn.opt_D.load_state_dict(ck['opt_D'])
+    except (RuntimeError, ValueError, KeyError) as e:
         raise ValueError(f"{path} holds models of another shape than this learner's (different recipe or preset?): {str(e)[:300]}") from e
-    learn.opt_G.load_state_dict(ck['opt_G']); learn.opt_D.load_state_dict(ck['opt_D'])
     for s, sd in zip(learn.scheds, ck['scheds']): s.load_state_dict(sd)
     if ck['data'] is not None and hasattr(learn.data, 'load_state_dict'): learn.data.load_state_dict(ck['data'])
     set_rng_states(_rng_from_plain(ck['rng']))
@@ -273,18 +368,26 @@ def load_checkpoint(learn:GANLearner, path:str|Path):
 
 # %% ../nbs/toolbox/06_learner.ipynb #fc56e905
 class CheckpointCB(Callback):
-    "Atomically save the learner to run_dir/checkpoint.pt every `every` steps and when training ends."
+    "Atomically save the learner to run_dir/checkpoint.pt every `every` steps, at least every `minutes`, and when training ends."
     order = 90
     def __init__(self, every:int=500, # steps between checkpoints
+                 minutes:float=5.0, # ... and at most this much training time between two
                  name:str='checkpoint.pt'): # file name inside the run folder
-        self.every, self.name = every, name
+        self.every, self.minutes, self.name = every, minutes, name
     def path(self, learn): return learn.run_dir / self.name
-    def before_fit(self, learn): needs_run_dir(self, learn)
+    def save(self, learn):
+        if learn.is_main: save_checkpoint(learn, self.path(learn))
+        self.last = time.monotonic()
+    def before_fit(self, learn):
+        needs_run_dir(self, learn); self.last = time.monotonic()
+        if learn.is_main:  # an earlier run killed mid-save leaves its temporary file: it is never valid, remove it
+            for p in stale_temp_files(learn.run_dir):
+                if p.name.startswith(f'.{self.name}.'): p.unlink(missing_ok=True)
     def after_step(self, learn):
-        if learn.step % self.every == 0: save_checkpoint(learn, self.path(learn))
+        if learn.step % self.every == 0 or time.monotonic() - self.last >= 60 * self.minutes: self.save(learn)
     def after_fit(self, learn):
         # a fit that ended with an exception never gets here, so the last good checkpoint stays
-        save_checkpoint(learn, self.path(learn))
+        self.save(learn)
 
 # %% ../nbs/toolbox/06_learner.ipynb #63de85b8
 class MetricsLogCB(Callback):
@@ -293,7 +396,7 @@ class MetricsLogCB(Callback):
     def __init__(self, every:int=1, name:str='metrics.jsonl'): self.every, self.name = every, name
     def before_fit(self, learn): needs_run_dir(self, learn)
     def after_step(self, learn):
-        if learn.step % self.every: return
+        if learn.step % self.every or not learn.is_main: return
         rec = {'step': learn.step, **{k: round(float(v), 6) for k, v in learn.logs.items()},
                'lr_G': learn.opt_G.param_groups[0]['lr'], 'lr_D': learn.opt_D.param_groups[0]['lr'], 'time': round(time.time(), 3)}
         with open(learn.run_dir / self.name, 'a') as f: f.write(json.dumps(rec) + '\n')
@@ -312,7 +415,7 @@ class ProgressCB(Callback):
     def __init__(self, plot:bool=False, every:int=10): self.plot, self.every = plot, every
     def before_fit(self, learn):
         from tqdm.auto import tqdm
-        self.bar = tqdm(total=learn.target, initial=learn.step, unit='step', dynamic_ncols=True)
+        self.bar = tqdm(total=learn.target, initial=learn.step, unit='step', dynamic_ncols=True, disable=not learn.is_main)
         self.hist = {'step': [], 'loss_D': [], 'loss_G': []}
         if self.plot:
             try: from IPython.display import display
@@ -351,9 +454,10 @@ class SampleGridCB(Callback):
     def __init__(self, every:int=500, n:int=16, ncols:int=8): self.every, self.n, self.ncols, self.inputs = every, n, ncols, None
     def before_fit(self, learn): needs_run_dir(self, learn)
     def after_step(self, learn):
-        if learn.step % self.every == 0 and learn.step > 0: self.write(learn)
+        if learn.step % self.every == 0 and learn.step > 0 and learn.is_main: self.write(learn)
     def write(self, learn):
-        with torch.random.fork_rng(devices=[]):  # grids never disturb the training's random stream
+        cuda = [learn.device] if learn.device.type == 'cuda' else []
+        with torch.random.fork_rng(devices=cuda):  # grids never disturb the training's random stream
             if self.inputs is None:  # drawn once, from a seed of its own
                 torch.manual_seed(1234); self.inputs = learn.recipe.fixed_inputs(learn, learn.b, self.n)
             images, captions = learn.sample(self.inputs)

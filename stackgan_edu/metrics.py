@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['default_classifier', 'to_uint8', 'ReaderFeatures', 'InceptionFeatures', 'fid', 'inception_score',
-           'attribute_accuracy', 'default_text_encoder', 'caption_r_precision', 'diversity', 'evaluate_learner']
+           'inception_score_cap', 'attribute_accuracy', 'default_text_encoder', 'caption_r_precision', 'diversity',
+           'evaluate_learner', 'json_safe']
 
 # %% ../nbs/toolbox/07_metrics.ipynb #61c40d2f
 import math, warnings
@@ -72,6 +73,8 @@ def _batches(x, bs):
 def _check_images(x, name):
     if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != 3:
         raise ValueError(f"{name} must be a batch of RGB images n x 3 x H x W in [-1, 1], got {getattr(x, 'shape', type(x))}.")
+    bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
+    if bad: raise ValueError(f"{bad} of {len(x)} {name} images contain NaN or Inf values: drop them, or evaluate an earlier checkpoint.")
 
 def fid(real:torch.Tensor, # real images, n x 3 x H x W in [-1, 1]
         fake:torch.Tensor, # generated images, the same way
@@ -87,6 +90,7 @@ def fid(real:torch.Tensor, # real images, n x 3 x H x W in [-1, 1]
     for b in _batches(fake, batch_size): m.update(to_uint8(b), real=False)
     return float(m.compute())
 
+# %% ../nbs/toolbox/07_metrics.ipynb #a2cdca16
 def inception_score(images:torch.Tensor, # n x 3 x H x W in [-1, 1]
                     feature:nn.Module|None=None, # a torchmetrics feature network returning class logits; the reader's species if None
                     splits:int=10, # the score is averaged over this many splits of the images
@@ -103,6 +107,14 @@ def inception_score(images:torch.Tensor, # n x 3 x H x W in [-1, 1]
     with torch.random.fork_rng(devices=[]):  # torchmetrics shuffles the images before splitting
         torch.manual_seed(seed); mean, std = m.compute()
     return float(mean), float(std)
+
+def inception_score_cap(n:int, # images scored
+                        n_classes:int=200, # classes of the classifier (the reader: 200 species)
+                        splits:int=10, # splits, as given to inception_score
+                       ) -> float:
+    "The highest Inception Score n images can reach: the mean over torchmetrics' splits of min(classes, images in the split)."
+    sizes = [len(c) for c in torch.arange(n).chunk(splits)]  # how torchmetrics splits n images
+    return float(np.mean([min(n_classes, s) for s in sizes]))
 
 # %% ../nbs/toolbox/07_metrics.ipynb #a3563e56
 _COARSE_COLUMNS = [attribute_index(name) for name in COARSE]  # where COARSE sits among all attributes
@@ -158,22 +170,31 @@ def diversity(images:torch.Tensor, # k >= 2 images generated from ONE caption, i
 
 # %% ../nbs/toolbox/07_metrics.ipynb #9de019ad
 def _eval_dataset(learn, split, n, seed):
-    "A dataset like the learner's training set, of another split and seed, with about n birds."
+    "A dataset like the learner's training set (same sizes, text_fn, ...), of another split and seed, with about n birds."
+    import inspect
     from stackgan_edu.birds import BirdsDataset, species_split
     ds = getattr(learn.data, 'dataset', None)
     if not isinstance(ds, BirdsDataset):
         raise ValueError("evaluate_learner needs a learner trained on the built-in birds (BirdsDataset); for other data, call fid and friends directly.")
-    per_species = max(1, math.ceil(n / len(species_split()[split])))
-    return BirdsDataset(split, sizes=ds.sizes, per_species=per_species, seed=seed + 1, text_fn=ds.text_fn)
+    kw = {k: getattr(ds, k) for k in inspect.signature(BirdsDataset).parameters if hasattr(ds, k)}  # whatever the training set was built with
+    kw.update(split=split, per_species=max(1, math.ceil(n / len(species_split()[split]))), seed=seed)
+    return BirdsDataset(**kw)
 
 def _repeat(b:dict, j:int, k:int) -> dict:
     "A prepared batch made of its j-th example repeated k times."
     return {key: v[j:j + 1].expand(k, *v.shape[1:]) if isinstance(v, torch.Tensor) and v.dim() > 0
             else [v[j]] * k if isinstance(v, (list, tuple)) else v for key, v in b.items()}
 
+def _real_images(learn, ds, n:int, batch_size:int, seed:int) -> torch.Tensor:
+    "n real images of ds, as the learner's recipe prepares them."
+    from stackgan_edu.learner import BatchStream
+    stream, out = BatchStream(ds, min(batch_size, len(ds)), seed=seed), []
+    while sum(len(r) for r in out) < n: out.append(learn.recipe.prepare(learn, next(stream))['real'].float().cpu())
+    return torch.cat(out)[:n]
+
 @torch.no_grad()
 def evaluate_learner(learn, # a trained GANLearner on the built-in birds
-                     n:int=500, # images for FID, IS, attribute accuracy and R-precision
+                     n:int=500, # images for FID (and for its real-vs-real floor), IS, attribute accuracy and R-precision
                      split:str='test', # the species whose captions condition the samples
                      seed:int=0, # seeds the birds, the captions and the noise
                      n_captions:int=10, # captions for the diversity measure
@@ -182,7 +203,7 @@ def evaluate_learner(learn, # a trained GANLearner on the built-in birds
                     ) -> dict:
     "Every metric of this chapter for a trained GAN, using only its recipe's prepare, fixed_inputs and sample."
     from stackgan_edu.learner import BatchStream
-    ds = _eval_dataset(learn, split, n, seed)
+    ds = _eval_dataset(learn, split, n, seed + 1)
     stream = BatchStream(ds, min(batch_size, len(ds)), seed=seed)
     reals, fakes, caps, truths, firsts = [], [], [], [], []
     with torch.random.fork_rng(devices=[learn.device] if learn.device.type == 'cuda' else []):
@@ -194,9 +215,14 @@ def evaluate_learner(learn, # a trained GANLearner on the built-in birds
             if c is not None and list(c) == list(raw['caption'][:len(c)]): truths.append(raw['attributes'][:len(c)])
             firsts.append(b)
         real, fake = torch.cat(reals)[:n], torch.cat(fakes)[:n]
-        res = {'split': split, 'images': len(fake), 'size': fake.shape[-1], 'fid': round(fid(real, fake), 3)}
+        bad = int((~torch.isfinite(fake)).flatten(1).any(1).sum())
+        if bad: raise ValueError(f"{bad} of {len(fake)} generated images contain NaN or Inf values, so no metric can be computed: "
+                                 "the generator has diverged; evaluate an earlier checkpoint or retrain with a lower learning rate.")
+        real_b = _real_images(learn, _eval_dataset(learn, split, n, seed + 1_000_001), n, batch_size, seed + 1)  # other birds, same species
+        res = {'split': split, 'images': len(fake), 'size': fake.shape[-1], 'fid': round(fid(real, fake), 3),
+               'fid_real_vs_real': round(fid(real, real_b), 3)}  # the floor: two real sets of n each, the same count as 'fid'
         res['is'], res['is_std'] = (round(v, 3) for v in inception_score(fake))
-        res['fid_real_vs_real'] = round(fid(real[: len(real) // 2], real[len(real) // 2:]), 3)  # the floor at this sample size
+        res['is_cap'] = inception_score_cap(len(fake), default_classifier().cfg.n_species)
         if caps:
             caps = caps[:n]
             aa = attribute_accuracy(fake, caps)
@@ -211,3 +237,13 @@ def evaluate_learner(learn, # a trained GANLearner on the built-in birds
             res['diversity'] = round(float(np.mean(divs)), 4)
         else: res['diversity'] = round(diversity(fake[:per_caption * n_captions]), 4)
     return res
+
+# %% ../nbs/toolbox/07_metrics.ipynb #52292c0e
+def json_safe(obj):
+    "obj with every NaN or infinite float in it (nested dicts, lists, tuples, numpy and 0-d torch numbers) as None: valid JSON."
+    if isinstance(obj, dict): return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return [json_safe(v) for v in obj]
+    if isinstance(obj, torch.Tensor) and obj.dim() == 0: obj = obj.item()
+    if isinstance(obj, np.generic): obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj): return None
+    return obj
