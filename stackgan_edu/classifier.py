@@ -18,7 +18,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from .core import seed_everything
-from .files import ASSETS, atomic_save, load_asset
+from .files import ASSETS, asset_errors, atomic_save, load_asset
 from .birds import ATTRIBUTES, SPECIES, sample_bird, render_bird, species_split, attribute_index, _SIZE_SCALE
 
 # %% ../nbs/toolbox/04_classifier.ipynb #27999e26
@@ -201,10 +201,12 @@ def save_classifier(clf:BirdClassifier, path:str|Path):
 def load_classifier(path:str|Path|None=None, # a classifier.pt; the shipped one if None
                     device='cpu') -> BirdClassifier:
     "Load a classifier saved by save_classifier (by default the shipped, pre-trained one), in eval mode."
-    ck = load_asset(Path(path) if path is not None else ASSETS / 'classifier.pt', CLASSIFIER_KIND, 'bird classifier',
-                    'stackgan-edu classifier --train --out stackgan_edu/assets', device)
-    clf = BirdClassifier(ClassifierConfig(**ck['config']), ck.get('meta'))
-    clf.load_state_dict(ck['state'])
+    path = Path(path) if path is not None else ASSETS / 'classifier.pt'
+    retrain = 'stackgan-edu classifier --train --out stackgan_edu/assets'
+    ck = load_asset(path, CLASSIFIER_KIND, 'bird classifier', retrain, device, required=('config', 'state'))
+    with asset_errors(path, 'bird classifier', retrain):  # a file that loads but does not fit: one message, what to do
+        clf = BirdClassifier(ClassifierConfig(**ck['config']), ck.get('meta'))
+        clf.load_state_dict(ck['state'])
     return clf.to(device).eval()
 
 def describe_classifier(clf:BirdClassifier) -> str:

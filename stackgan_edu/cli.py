@@ -18,25 +18,10 @@ class UserError(Exception):
 
 BIRDS_MAX = 1024  # birds one `birds` command renders (1024 at 256 px: about a minute and 200 MB)
 
-def _writable_dir(out, # the folder a command will write into
-                  flag:str='--out'):
-    "Make sure `out` is a folder this process can write (creating it if needed) before any work starts; UserError if not."
-    import os, tempfile
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise UserError(f"{flag} {out}: this is a file, not a folder: give a folder to write into.")
-    up = next((p for p in (out, *out.parents) if p.exists()), None)
-    if up is not None and not up.is_dir():
-        raise UserError(f"{flag} {out}: {up} is a file, not a folder: give a path whose parents are folders.")
-    made = [p for p in (out, *out.parents) if not p.exists()]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out): pass  # the one test that root, ACLs and read-only mounts all answer truly
-    except OSError as e:
-        for p in made:
-            try: p.rmdir()
-            except OSError: break
-        raise UserError(f"{flag} {out}: cannot write there ({e.strerror or e}): choose a folder you can write to.") from None
-    return out
+def _writable_dir(out, flag:str='--out'):
+    "The folder a command will write into, checked (and created) before any work starts."
+    from stackgan_edu.files import ensure_writable_dir
+    return ensure_writable_dir(out, flag)
 
 def _birds(a):
     out = Path(a.out)

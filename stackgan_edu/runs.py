@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['RECIPES', 'CHAPTERS', 'RUN_FILES', 'RunError', 'RunConfig', 'make_optimizers', 'RecipeEntry', 'named_presets',
            'register_recipe', 'recipes', 'recipe_entry', 'get_config', 'build_learner', 'training_dataset',
-           'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'run_state', 'check_writable',
-           'standard_callbacks', 'train_run', 'load_run', 'evaluate_run', 'write_eval']
+           'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'run_state', 'standard_callbacks',
+           'train_run', 'load_run', 'evaluate_run', 'write_eval']
 
 # %% ../nbs/toolbox/08_runs.ipynb #81a54ab4
 import dataclasses, json, math, time
@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from . import __version__
-from .files import atomic_write_text
+from .files import atomic_write_text, ensure_writable_dir
 
 # %% ../nbs/toolbox/08_runs.ipynb #2e556f67
 class RunError(ValueError):
@@ -169,15 +169,6 @@ def run_state(out:str|Path) -> str:
     if out.is_dir() and any(p.name not in RUN_FILES and not p.name.startswith('.') for p in out.iterdir()): return 'foreign'
     return 'new'
 
-def check_writable(out:Path):
-    "Fail early, in one line, when the run folder can't be created or written."
-    if out.exists() and not out.is_dir(): raise RunError(f"--out {out} is a file, not a folder: choose a folder name.")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / '.write-test'; probe.write_bytes(b''); probe.unlink()
-    except OSError as e:
-        raise RunError(f"Can't write the run folder {out} ({e.strerror or e}): choose a folder you can write to.") from None
-
 def standard_callbacks(every:int, quiet:bool=False, minutes:float=5.0) -> list:
     "The callbacks of a run folder: log, sample grids, checkpoints, Ctrl-C, and a progress bar unless quiet."
     from stackgan_edu.learner import MetricsLogCB, SampleGridCB, CheckpointCB, InterruptCB, ProgressCB
@@ -214,7 +205,7 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
         if cfg is None: raise RunError("Give a config (or a recipe and a preset) to train a new run.")
         if state == 'checkpoint': raise RunError(f"{out} already holds a run: pass --resume to continue it, or choose another --out.")
     steps = steps if steps is not None else cfg.steps
-    check_writable(out)
+    ensure_writable_dir(out)
     if state == 'config-only' and not resume:  # a run that never saved a checkpoint: nothing of it is worth keeping
         for name in ('metrics.jsonl',): (out / name).unlink(missing_ok=True)
     every = every or max(1, steps // 10)

@@ -168,7 +168,6 @@ class TestShippedFiles:
         assert snapshot(p) == before
 
     @pytest.mark.parametrize('case', list(CLF_EDITS))
-    @pytest.mark.xfail(strict=True, reason='needs load_classifier (04_classifier) to build inside files.asset_errors')
     def test_mismatched_classifier(self, tmp_path, case):
         p = _classifier_file(tmp_path, CLF_EDITS[case])
         one_line_error(cli('classifier', '--check', '--path', p), 1, str(p), 'Re-create it')

@@ -61,7 +61,7 @@ def test_bad_arguments_write_nothing(tmp_path):
     assert not out.exists(), "nothing was written"
     (tmp_path / 'afile').write_text('mine')
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--out', tmp_path / 'afile', '--steps', 1), 1, 'is a file, not a folder')
-    one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--out', tmp_path / 'afile' / 'run', '--steps', 1), 1, "Can't write the run folder")
+    one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--out', tmp_path / 'afile' / 'run', '--steps', 1), 1, 'whose parents are folders')
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--out', tmp_path / ('x' * 300), '--steps', 1), 1, 'too long', 'shorter')
     assert (tmp_path / 'afile').read_text() == 'mine'
 
