@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
-.venv/bin/python -m pytest -q tests "$@"
+# one torch thread per test process, one process per core: two 2-thread processes on 2 cores slow each other ~5x
+export OMP_NUM_THREADS=1
+.venv/bin/python -m pytest -q -n 2 --durations=15 tests "$@"
