@@ -55,7 +55,7 @@ class RecipeEntry:
     def config_class(self): return type(next(iter(self.presets.values())))
 
 RECIPES: dict[str, RecipeEntry] = {}
-CHAPTERS = ('stackgan_edu.gan_basics', 'stackgan_edu.cgan', 'stackgan_edu.ca')  # the modules that register recipes
+CHAPTERS = ('stackgan_edu.gan_basics', 'stackgan_edu.cgan', 'stackgan_edu.ca', 'stackgan_edu.stage1', 'stackgan_edu.stage2')  # the modules that register recipes
 
 def _registry() -> dict:
     "The library's one registry (also when this code runs inside a notebook)."
@@ -205,11 +205,15 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
         if cfg is None: raise RunError("Give a config (or a recipe and a preset) to train a new run.")
         if state == 'checkpoint': raise RunError(f"{out} already holds a run: pass --resume to continue it, or choose another --out.")
     steps = steps if steps is not None else cfg.steps
+    created = not out.exists()
     ensure_writable_dir(out)
     if state == 'config-only' and not resume:  # a run that never saved a checkpoint: nothing of it is worth keeping
         for name in ('metrics.jsonl',): (out / name).unlink(missing_ok=True)
     every = every or max(1, steps // 10)
-    learn = build_learner(cfg, run_dir=out, cbs=standard_callbacks(every, quiet, minutes) + list(cbs), device=device)
+    try: learn = build_learner(cfg, run_dir=out, cbs=standard_callbacks(every, quiet, minutes) + list(cbs), device=device)
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()): out.rmdir()  # a refused run leaves no empty folder behind
+        raise
     if resume and state == 'checkpoint':
         load_checkpoint(learn, out / 'checkpoint.pt')
         if steps < learn.step: raise RunError(f"{out} is already at step {learn.step}: ask for --steps {learn.step} or more.")

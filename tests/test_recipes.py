@@ -25,14 +25,16 @@ class StubG(nn.Module):
         return x, aux
 
 class StubD(nn.Module):
-    "logit = 2 * mean(image) + 5 * condition: each (image, condition) pairing gives its own known value."
+    "logit = 2 * mean(image) + 5 * condition: each (image, condition) pairing gives its own known value; with `uncond`, 2 * mean(image) - 1 appended."
+    def __init__(self, uncond=False): super().__init__(); self.uncond = uncond
     def judge(self, x, c=None):
         v = 2 * x.mean((1, 2, 3))
         if c is None: return v
         return v + 5 * (c.float().view(len(c), -1)[:, 0] if c.dtype != torch.long else 0.1 * c.float())
     def forward(self, x, cond=None):
-        if isinstance(cond, (list, tuple)): return tuple(self.judge(x, c) for c in cond)
-        return self.judge(x, cond)
+        out = [self.judge(x, c) for c in cond] if isinstance(cond, (list, tuple)) else [self.judge(x, cond)]
+        if self.uncond: out.append(self.judge(x) - 1)  # the unconditional head (StackGAN Stage-II's D), last
+        return out[0] if len(out) == 1 else tuple(out)
 
 def stub_batch(learn, n=4):
     "A prepared batch with real images of mean 1, captions' first coordinate 0.3, mismatched ones -0.7."
@@ -50,7 +52,8 @@ RECIPES = sorted(recipes())
 def test_losses_against_a_stub_discriminator(name):
     learn = build_learner(get_config(name, 'tiny'), device='cpu')
     cfg, penalty = learn.config, 0.25
-    stub = SimpleNamespace(G=StubG(cfg.size, penalty if getattr(cfg, 'kl_weight', 0) else 0.0), D=StubD(), device=torch.device('cpu'), config=cfg)
+    uncond = getattr(learn.D, 'uncond_head', None) is not None
+    stub = SimpleNamespace(G=StubG(cfg.size, penalty if getattr(cfg, 'kl_weight', 0) else 0.0), D=StubD(uncond), device=torch.device('cpu'), config=cfg)
     b = stub_batch(learn)
     loss_D, logs = learn.recipe.d_loss(stub, b)
     loss_G, _ = learn.recipe.g_loss(stub, b)
@@ -59,11 +62,16 @@ def test_losses_against_a_stub_discriminator(name):
         want_D, want_G = softplus(-real) + softplus(fake), softplus(-fake)
     elif name == 'cgan-label':  # label 3 adds 5 * 0.1 * 3 = 1.5 to every logit
         want_D, want_G = softplus(-(real + 1.5)) + softplus(fake + 1.5), softplus(-(fake + 1.5))
+    elif uncond:  # StackGAN Stage-II: (real + uncond real) / 2 + (fake + wrong + uncond fake) / 3; G adds the uncond fake term
+        c, cw = 5 * 0.3, 5 * -0.7
+        want_D = (softplus(-(real + c)) + softplus(-(real - 1))) / 2 + (softplus(fake + c) + softplus(real + cw) + softplus(fake - 1)) / 3
+        want_G = softplus(-(fake + c)) + softplus(-(fake - 1)) + cfg.kl_weight * penalty
     else:  # matching-aware: real+caption, and with weight w the fake+caption and real+mismatched caption
         w, c, cw = cfg.wrong_weight, 5 * 0.3, 5 * -0.7
         want_D = softplus(-(real + c)) + w * (softplus(fake + c) + softplus(real + cw))
         want_G = softplus(-(fake + c)) + (cfg.kl_weight * penalty if cfg.kl_weight else 0.0)
-        assert logs['D_wrong'] == pytest.approx(torch.sigmoid(torch.tensor(real + cw)).item(), abs=1e-5)
+    if name not in ('dcgan', 'cgan-label'):
+        assert logs['D_wrong'] == pytest.approx(torch.sigmoid(torch.tensor(real + 5 * -0.7)).item(), abs=1e-5)
     assert loss_D.item() == pytest.approx(want_D, abs=1e-5), (name, loss_D.item(), want_D)
     assert loss_G.item() == pytest.approx(want_G, abs=1e-5), (name, loss_G.item(), want_G)
     assert logs['D_x'] > logs['D_G_z']  # the stub prefers the real images, as logged

@@ -58,7 +58,8 @@ def test_bad_arguments_write_nothing(tmp_path):
     one_line_error(cli('train', 'nogan', '--out', out), 1, 'Unknown recipe', 'dcgan')
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--set', 'kl_weight=2', '--out', out), 1, 'no setting', 'kl_weight')
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--set', 'lr_D=fast', '--out', out), 1, 'lr_D takes a float')
-    assert not out.exists(), "nothing was written"
+    one_line_error(cli('train', 'cgan', '--preset', 'tiny', '--data', tmp_path / 'nodata', '--out', out), 1, 'No dataset folder')
+    assert not out.exists(), "nothing was written, not even an empty folder"
     (tmp_path / 'afile').write_text('mine')
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--out', tmp_path / 'afile', '--steps', 1), 1, 'is a file, not a folder')
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--out', tmp_path / 'afile' / 'run', '--steps', 1), 1, 'whose parents are folders')

@@ -24,6 +24,8 @@ for fn in map(Path, a.notebooks):
     def no_eval(cell):
         if cell.cell_type != 'code': return True
         return bool(skip & (getattr(cell, 'directives_', {}) or {}).keys())
+    for c in nb.cells:  # a cell that now prints nothing must not keep what it printed before
+        if c.cell_type == 'code' and not no_eval(c): c['outputs'] = []
     t = time.time(); shell = CaptureShell(fn)
     with working_directory(fn.parent): shell.run_all(nb, exc_stop=True, preproc=no_eval)
     raw = read_nb(fn)
