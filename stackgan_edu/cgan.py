@@ -6,7 +6,7 @@
 __all__ = ['CGAN_PRESETS', 'LABEL_CGAN_PRESETS', 'CondDiscriminator', 'LabelEmbedding', 'LabelGenerator', 'first_n',
            'LabelCGANRecipe', 'CGANConfig', 'label_cgan_learner', 'show_rows', 'embed_captions', 'check_text_dim',
            'check_text_space', 'TextCompressor', 'FCCondition', 'TextGenerator', 'd_loss_matching', 'TextCGANRecipe',
-           'make_condition', 'text_cgan_learner', 'cgan_learner']
+           'make_condition', 'text_training_data', 'text_cgan_learner', 'cgan_learner']
 
 # %% ../nbs/02_cgan.ipynb #76f62902
 from dataclasses import dataclass, replace
@@ -295,15 +295,10 @@ def make_condition(cfg:CGANConfig, text_dim:int) -> nn.Module:
         return CondAugment(text_dim, cfg.ng, act=acts[cfg.cond_act])
     raise RunError(f"cond {cfg.cond!r} is not a text conditioning: use 'fc' or 'ca'.")
 
-def text_cgan_learner(cfg:CGANConfig, # the whole run
-                      run_dir:str|Path|None=None, # where logs, samples and checkpoints go
-                      cbs=(), # callbacks
-                      device=None, # a torch device; the fastest available if None
-                      embedder=None, # built-in birds: a CaptionEmbedder to reuse (keeps its cache); one on the shipped encoder if None
-                     ) -> GANLearner:
-    "A GANLearner for a text-conditioned GAN on the config's data: the built-in birds (captions embedded once) or a StackGAN-layout folder."
-    seed_everything(cfg.seed)
-    device = get_device(device)
+def text_training_data(cfg:CGANConfig, # names the data, the image size and the text space a run expects
+                       embedder=None, # built-in birds: a CaptionEmbedder to reuse; one on the shipped encoder if None
+                      ) -> tuple:
+    "(dataset, embedder, text_dim, text_space) of a text run: the built-in birds' captions embedded once, or a StackGAN-layout folder."
     if cfg.data == 'birds':
         from stackgan_edu.birds import split_captions
         from stackgan_edu.text import load_text_encoder, CaptionEmbedder
@@ -315,6 +310,18 @@ def text_cgan_learner(cfg:CGANConfig, # the whole run
     if cfg.text_space and cfg.text_space != space:
         raise RunError(f"This run was trained on text embeddings from {cfg.text_space!r}, but its data gives {space!r}: "
                        "use the data and text encoder it was trained with, or train a new run.")
+    return ds, embedder, text_dim, space
+
+def text_cgan_learner(cfg:CGANConfig, # the whole run
+                      run_dir:str|Path|None=None, # where logs, samples and checkpoints go
+                      cbs=(), # callbacks
+                      device=None, # a torch device; the fastest available if None
+                      embedder=None, # built-in birds: a CaptionEmbedder to reuse (keeps its cache); one on the shipped encoder if None
+                     ) -> GANLearner:
+    "A GANLearner for a text-conditioned GAN on the config's data: the built-in birds (captions embedded once) or a StackGAN-layout folder."
+    seed_everything(cfg.seed)
+    device = get_device(device)
+    ds, embedder, text_dim, space = text_training_data(cfg, embedder)
     cfg = replace(cfg, text_space=space)
     G = TextGenerator(make_condition(cfg, text_dim), cfg.nz, cfg.ngf, cfg.size, text_space=space).to(device)
     D = CondDiscriminator(TextCompressor(G.cond.d_dim, cfg.nd), cfg.nd, cfg.ndf, cfg.size).to(device)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['D_CONDS', 'MISMATCHES', 'STAGE1_PRESETS', 'conv3x3', 'down_block_no_bias', 'make_act', 'StageIGenerator', 'MuInput',
            'CondHead', 'StackDiscriminator', 'StageIDiscriminator', 'trace_shapes', 'StageIRecipe', 'StageIConfig',
-           'check_stage_config', 'text_training_data', 'stage1_models', 'stage1_learner']
+           'check_stage_config', 'stage1_models', 'stage1_learner']
 
 # %% ../nbs/04_stage1.ipynb #00db8d4a
 from dataclasses import dataclass, replace
@@ -18,7 +18,7 @@ from .core import seed_everything, get_device
 from .learner import GANLearner, BatchStream
 from .gan_basics import up_block, init_gan_weights, get_preset, _n_steps
 from .cgan import (CGANConfig, TextCGANRecipe, TextCompressor, check_text_dim, check_text_space,
-                               d_loss_matching, embed_captions)
+                               d_loss_matching, embed_captions, text_training_data)
 from .ca import CondAugment
 from .runs import make_optimizers, named_presets, register_recipe, training_dataset, RunError
 
@@ -206,23 +206,6 @@ STAGE1_PRESETS = named_presets('stage1',
     paper=StageIConfig(size=64, ngf=128, ndf=64, steps=50_000))
 
 # %% ../nbs/04_stage1.ipynb #cead4161
-def text_training_data(cfg:StageIConfig, # names the data, the image size and the text space a run expects
-                       embedder=None, # built-in birds: a CaptionEmbedder to reuse; one on the shipped encoder if None
-                      ) -> tuple:
-    "(dataset, embedder, text_dim, text_space) of a text run: the built-in birds' captions embedded once, or a StackGAN-layout folder."
-    if cfg.data == 'birds':
-        from stackgan_edu.birds import split_captions
-        from stackgan_edu.text import load_text_encoder, CaptionEmbedder
-        embedder = embedder if embedder is not None else CaptionEmbedder(load_text_encoder())
-        embed_captions(embedder, split_captions('train', per_species=cfg.per_species, seed=cfg.seed))  # one batched call
-    else: embedder = None
-    ds = training_dataset(cfg, (cfg.size,), embedder=embedder)
-    first = ds[0]; text_dim, space = first['embedding'].shape[-1], first['text_space']
-    if cfg.text_space and cfg.text_space != space:
-        raise RunError(f"This run was trained on text embeddings from {cfg.text_space!r}, but its data gives {space!r}: "
-                       "use the data and text encoder it was trained with, or train a new run.")
-    return ds, embedder, text_dim, space
-
 def stage1_models(cfg:StageIConfig, text_dim:int, text_space:str='') -> tuple[StageIGenerator, StageIDiscriminator]:
     "Stage-I's G and D for a config and a text embedding size."
     G = StageIGenerator(text_dim, cfg.ng, cfg.nz, cfg.ngf, cfg.size, cfg.cond_act, cfg.d_cond, text_space)

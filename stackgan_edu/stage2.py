@@ -19,13 +19,13 @@ import torch.nn.functional as F
 from .core import seed_everything, get_device
 from .learner import GANLearner, BatchStream
 from .gan_basics import up_block, init_gan_weights, get_preset, _n_steps
-from .cgan import TextCompressor, check_text_dim, check_text_space
+from .cgan import TextCompressor, check_text_dim, check_text_space, text_training_data
 from .ca import CondAugment
 from .files import strip_prefix, rename_keys, load_strict, unwrap
 from .runs import make_optimizers, named_presets, register_recipe, RunError
 from .stage1 import (conv3x3, down_block_no_bias, make_act, StageIGenerator, MuInput, StackDiscriminator,
                                  StageIDiscriminator, StageIRecipe, StageIConfig, STAGE1_PRESETS, check_stage_config,
-                                 text_training_data, trace_shapes)
+                                 trace_shapes)
 
 # %% ../nbs/05_stage2.ipynb #f61eb240
 class ResBlock(nn.Module):
