@@ -118,6 +118,51 @@ def _eval(a):
     except OSError as e:
         raise UserError(f"the results above were not saved: can't write {Path(a.run_dir) / 'eval.json'} ({e.strerror or e}).") from None
 
+# %% ../nbs/toolbox/09_cli.ipynb #69592fcb
+def _official_learner(path, device):
+    "A StackGAN-PyTorch generator wrapped so that sample_run can draw from it."
+    from types import SimpleNamespace
+    import torch
+    from stackgan_edu.stage2 import load_official
+    G = load_official(path)
+    if not hasattr(G, 'nz') or not hasattr(G, 'ng') or not hasattr(G, 'text_dim'):
+        raise UserError(f"{path} holds a StackGAN discriminator: give a generator (netG_epoch_N.pth).")
+    cfg = SimpleNamespace(recipe='official', text_space=G.text_space, nz=getattr(G, 'nz', 100), ng=G.ng)
+    return SimpleNamespace(G=G.to(device or 'cpu'), config=cfg, device=torch.device(device or 'cpu'), embedder=None)
+
+def _embeddings_file(path, captions):
+    "A k x dim array from an .npy file (k x 10 x dim: each image's first caption), with labels."
+    import numpy as np
+    path = Path(path)
+    if not path.is_file(): raise UserError(f"--embedding {path}: no such file: give a .npy file of sentence embeddings (k x dim).")
+    try: e = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as err: raise UserError(f"--embedding {path} is not a readable .npy array ({err}): save one with numpy.save.") from None
+    if e.ndim == 3: e = e[:, 0]
+    if e.ndim != 2 or not np.isfinite(e).all(): raise UserError(f"--embedding {path}: expected a finite k x dim array, got shape {e.shape}.")
+    if captions and len(captions) != len(e): raise UserError(f"{len(captions)} captions for {len(e)} embeddings: give one label per embedding, or none.")
+    return e, captions or [f'{path.name}[{i}]' for i in range(len(e))]
+
+def _sample(a):
+    import warnings
+    from stackgan_edu.runs import load_run, sample_run, sample_sheet
+    out = Path(a.out)
+    if out.suffix.lower() not in ('.png', '.jpg', '.jpeg'): raise UserError(f"--out {a.out!r}: give a file name ending in .png or .jpg.")
+    if (a.run_dir is None) == (a.official is None): raise UserError("Give either --run DIR (a trained run) or --official FILE (a StackGAN-PyTorch generator).")
+    if a.official is not None and a.embedding is None:
+        raise UserError("--official weights take char-CNN-RNN embeddings, not words: give --embedding FILE.npy.")
+    _writable_dir(out.parent)
+    learn = load_run(a.run_dir, device=a.device) if a.run_dir is not None else _official_learner(a.official, a.device)
+    emb = None
+    if a.embedding is not None: emb, captions = _embeddings_file(a.embedding, a.captions)
+    else: captions = a.captions
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        s = sample_run(learn, captions, embeddings=emb, n=a.n, seed=a.seed)
+    for w in seen: print(f"stackgan-edu sample: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    sample_sheet(s).save(out)
+    kind = 'Stage-I and Stage-II' if s['stage1'] is not None else f"{s['images'].shape[-1]} px"
+    print(f"wrote {out}: {a.n} samples ({kind}) for each of {len(s['captions'])} caption(s), seed {a.seed}")
+
 # %% ../nbs/toolbox/09_cli.ipynb #fe752460
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser of `stackgan-edu`."
@@ -164,6 +209,17 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument('--device', help='cuda, mps or cpu (default: the fastest available)')
     r.add_argument('--quiet', action='store_true', help='no progress bar')
     r.set_defaults(run=_train)
+
+    m = sub.add_parser('sample', help='draw birds for captions from a trained run (or an official StackGAN-PyTorch generator)')
+    m.add_argument('captions', nargs='*', help='one or more captions, each in quotes')
+    m.add_argument('--run', dest='run_dir', help='a run folder of a text recipe (cgan, cgan-ca, stage1, stage2)')
+    m.add_argument('--official', help="a StackGAN-PyTorch generator file (netG_epoch_N.pth); needs --embedding")
+    m.add_argument('--embedding', help='a .npy file of sentence embeddings (k x dim, or k x 10 x dim), e.g. char-CNN-RNN')
+    m.add_argument('--n', type=int, default=8, help='samples per caption, 1 to 64 (default 8)')
+    m.add_argument('--seed', type=int, default=0, help='the same seed gives the same noise (default 0)')
+    m.add_argument('--device', help='cuda, mps or cpu (default: the fastest available)')
+    m.add_argument('--out', required=True, help='the PNG or JPEG file to write')
+    m.set_defaults(run=_sample)
 
     e = sub.add_parser('eval', help='measure a trained run: FID, Inception Score, attribute accuracy, R-precision, diversity')
     e.add_argument('--run', dest='run_dir', required=True, help='the run folder (the --out of train)')

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['tv', 'import_torchvision', 'available_devices', 'DeviceError', 'get_device', 'seed_everything', 'to_unit',
-           'tensor_to_pil', 'pil_to_tensor', 'image_grid', 'show_grid', 'caption_font', 'caption_lines', 'caption_grid']
+           'tensor_to_pil', 'pil_to_tensor', 'image_grid', 'show_grid', 'caption_font', 'caption_lines', 'caption_grid',
+           'labelled_rows']
 
 # %% ../nbs/toolbox/00_core.ipynb #f3276e52
 import os, random, sys, textwrap, warnings
@@ -179,3 +180,28 @@ def caption_grid(images, # a batch Nx3xHxW in [-1, 1], or a list of PIL images (
         grid.paste(im, (x, y))
         for j, line in enumerate(ls): draw.text((x, y + h + pad // 2 + j * lh), line, fill='black', font=font)
     return grid
+
+# %% ../nbs/toolbox/00_core.ipynb #5c8f0486
+def labelled_rows(rows:list, # (label, images) pairs: a batch N x 3 x H x W in [-1, 1] per row (any sizes)
+                  min_px:int=128, # smaller images are enlarged to at least this many pixels (nearest neighbour, a whole factor)
+                  pad:int=6, # pixels around each tile
+                  font_size:int=15, # the labels' font size
+                 ) -> Image.Image:
+    "One PIL image with a row of images under each label; rows of smaller images are enlarged to the sheet's tile size."
+    if not rows: raise ValueError("No rows to draw: give (label, images) pairs.")
+    side = max(min_px, *(int(ims.shape[-1]) for _, ims in rows))
+    strips = []
+    for _, ims in rows:
+        tiles = [tensor_to_pil(x).resize((side, side), Image.NEAREST) for x in ims]
+        strips.append(tiles)
+    width = pad + max(len(t) for t in strips) * (side + pad)
+    font = caption_font(font_size); lh = int(font_size * 1.3)
+    labels = [caption_lines(label, width - 2 * pad, font) for label, _ in rows]
+    height = sum(pad + len(ls) * lh + side + pad for ls in labels)
+    sheet = Image.new('RGB', (width, height), 'white'); draw = ImageDraw.Draw(sheet); y = 0
+    for lines, tiles in zip(labels, strips):
+        y += pad
+        for line in lines: draw.text((pad, y), line, fill='black', font=font); y += lh
+        for j, t in enumerate(tiles): sheet.paste(t, (pad + j * (side + pad), y))
+        y += side + pad
+    return sheet
