@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .core import seed_everything, caption_grid, show_grid
-from .files import atomic_save, atomic_write_text, stale_temp_files, unwrap
+from .files import atomic_save, stale_temp_files, unwrap
 
 # %% ../nbs/toolbox/06_learner.ipynb #02b11e8a
 def ring_of_gaussians(n:int, # number of points

@@ -10,8 +10,8 @@ __all__ = ['RECIPES', 'CHAPTERS', 'RUN_FILES', 'MAX_CAPTION_CHARS', 'RunError', 
            'sample_sheet']
 
 # %% ../nbs/toolbox/08_runs.ipynb #81a54ab4
-import dataclasses, json, math, time
-from dataclasses import dataclass, field, fields, asdict, replace
+import json
+from dataclasses import dataclass, fields, asdict, replace
 from pathlib import Path
 from typing import Callable
 
@@ -209,7 +209,7 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
     created = not out.exists()
     ensure_writable_dir(out)
     if state == 'config-only' and not resume:  # a run that never saved a checkpoint: nothing of it is worth keeping
-        for name in ('metrics.jsonl',): (out / name).unlink(missing_ok=True)
+        (out / 'metrics.jsonl').unlink(missing_ok=True)
     every = every or max(1, steps // 10)
     try: learn = build_learner(cfg, run_dir=out, cbs=standard_callbacks(every, quiet, minutes) + list(cbs), device=device)
     except BaseException:
