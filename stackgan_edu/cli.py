@@ -63,13 +63,15 @@ def _text_encoder(a):
 
 def _classifier(a):
     if a.train:
-        if not a.out: raise UserError("--train needs --out DIR: where to write classifier.pt and its model card.")
+        file = 'fine_reader.pt' if a.fine else 'classifier.pt'
+        if not a.out: raise UserError(f"--train needs --out DIR: where to write {file} and its model card.")
         _writable_dir(a.out)
         from stackgan_edu import classifier
-        classifier.train_classifier(a.out, seed=a.seed)
+        (classifier.train_fine_reader if a.fine else classifier.train_classifier)(a.out, seed=a.seed)
     else:
         from stackgan_edu import classifier
-        print(classifier.describe_classifier(classifier.load_classifier(a.path)))
+        if a.fine: print(classifier.describe_fine_reader(classifier.load_fine_reader(a.path)))
+        else: print(classifier.describe_classifier(classifier.load_classifier(a.path)))
 
 # %% ../nbs/toolbox/09_cli.ipynb #92eef1cb
 def _set_value(cfg, item:str):
@@ -185,7 +187,7 @@ def make_parser() -> argparse.ArgumentParser:
     c.set_defaults(run=_check_data)
 
     for name, what, file, run in (('text-encoder', 'the shipped text encoder', 'text_encoder.pt', _text_encoder),
-                                  ('classifier', 'the shipped bird reader (species and attributes)', 'classifier.pt', _classifier)):
+                                  ('classifier', 'the shipped bird reader (species and attributes; with --fine, the fine details)', 'classifier.pt (with --fine, a fine_reader.pt)', _classifier)):
         t = sub.add_parser(name, help=f'check {what}, or re-train it')
         g = t.add_mutually_exclusive_group()
         g.add_argument('--check', action='store_true', help='load it and print its model card figures (default)')
@@ -193,10 +195,12 @@ def make_parser() -> argparse.ArgumentParser:
         t.add_argument('--out', help='with --train: the folder to write the weights and model card to')
         t.add_argument('--path', help=f'with --check: a {file} to load instead of the shipped one')
         t.add_argument('--seed', type=int, default=0, help='with --train: the seed (default 0)')
+        if name == 'classifier':
+            t.add_argument('--fine', action='store_true', help='the fine-detail reader (eye ring, wing bars, ...; fine_reader.pt) instead')
         t.set_defaults(run=run)
 
     r = sub.add_parser('train', help='train a GAN of the course (checkpoints, logs and sample grids in --out)')
-    r.add_argument('recipe', help='which GAN: dcgan, cgan-label, cgan, cgan-ca')
+    r.add_argument('recipe', help='which GAN: dcgan, cgan-label, cgan, cgan-ca, stage1, stage2 (with --set stage1_run=DIR)')
     r.add_argument('--preset', choices=['tiny', 'cpu', 'paper'], help='tiny: seconds; cpu: a laptop (default); paper: a GPU')
     r.add_argument('--out', required=True, help='the run folder')
     r.add_argument('--steps', type=int, help="total steps (default: the preset's)")

@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['CKPT_KIND', 'ring_of_gaussians', 'mlp', 'Recipe', 'ToyRecipe', 'BatchStream', 'Callback', 'needs_run_dir',
-           'CancelFit', 'NonFiniteLossError', 'is_main_process', 'GANLearner', 'MixedPrecisionCB', 'GradClipCB',
-           'InterruptCB', 'rng_states', 'set_rng_states', 'non_finite_tensors', 'learner_state', 'save_checkpoint',
-           'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB', 'LRScheduleCB', 'SampleGridCB',
-           'toy_learner']
+           'CancelFit', 'NonFiniteLossError', 'is_main_process', 'no_weight_grads', 'GANLearner', 'MixedPrecisionCB',
+           'GradClipCB', 'InterruptCB', 'rng_states', 'set_rng_states', 'non_finite_tensors', 'learner_state',
+           'save_checkpoint', 'load_checkpoint', 'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB',
+           'LRScheduleCB', 'SampleGridCB', 'toy_learner']
 
 # %% ../nbs/toolbox/06_learner.ipynb #6e642438
 import json, math, os, random, signal, tempfile, time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -155,6 +155,15 @@ def _copy(o):
     if isinstance(o, (list, tuple)): return type(o)(_copy(v) for v in o)
     return o
 
+@contextmanager
+def no_weight_grads(model:nn.Module):
+    "Inside, the model's trainable parameters ask for no gradient (gradients still flow through it to its inputs); restored on exit."
+    params = [p for p in model.parameters() if p.requires_grad]
+    for p in params: p.requires_grad_(False)
+    try: yield
+    finally:
+        for p in params: p.requires_grad_(True)
+
 class GANLearner:
     "Trains a generator G and a discriminator D with a recipe: D update, then G update, each through `update`, with callbacks."
     def __init__(self, G:nn.Module, D:nn.Module, # the generator and the discriminator (maybe wrapped: DDP, torch.compile)
@@ -196,12 +205,14 @@ class GANLearner:
         opt.zero_grad(set_to_none=True)
         self.callback('before_update')
         with ExitStack() as stack:  # e.g. bf16 autocast around the forward passes
+            if player == 'G' and not isinstance(self.D, nn.parallel.DistributedDataParallel):
+                stack.enter_context(no_weight_grads(self.D))  # G's loss needs D's input gradients, never its weights'
             for cb in self.cbs:
                 ctx = getattr(cb, 'update_context', None)
                 if ctx is not None: stack.enter_context(ctx(self))
             self.loss, logs = loss_fn(self, self.b)
         if not torch.isfinite(self.loss).all(): self._fail(f'loss_{player}', self.loss.item())
-        self.loss.backward()
+        self.loss.backward()  # for G, the graph was recorded without D's weights: only G's gradients are computed
         self.callback('after_backward')  # e.g. gradient clipping
         grads = [p.grad for p in model.parameters() if p.grad is not None]
         if grads and not torch.isfinite(torch.stack([g.float().norm() for g in grads]).sum()):

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['default_classifier', 'to_uint8', 'ReaderFeatures', 'InceptionFeatures', 'fid', 'inception_score',
-           'inception_score_cap', 'attribute_accuracy', 'default_text_encoder', 'caption_r_precision', 'diversity',
-           'evaluate_learner', 'json_safe']
+           'inception_score_cap', 'attribute_accuracy', 'default_fine_reader', 'fine_accuracy', 'default_text_encoder',
+           'caption_r_precision', 'diversity', 'evaluate_learner', 'json_safe']
 
 # %% ../nbs/toolbox/07_metrics.ipynb #61c40d2f
 import math, warnings
@@ -17,8 +17,8 @@ from torch import nn
 import torch.nn.functional as F
 
 from .core import import_torchvision
-from .birds import attribute_index
-from .classifier import BirdClassifier, load_classifier, COARSE
+from .birds import attribute_index, FINE
+from .classifier import BirdClassifier, load_classifier, COARSE, FineReader, load_fine_reader
 
 # %% ../nbs/toolbox/07_metrics.ipynb #61cf6a33
 _CACHE = {}
@@ -136,6 +136,35 @@ def attribute_accuracy(images:torch.Tensor, # n x 3 x H x W in [-1, 1]
     return {'attr_acc': round(int(hits.sum()) / total, 4), 'claims': total,
             'per_attribute': {k: round(int(h) / int(n), 4) for k, h, n in zip(COARSE, hits, counts) if n}}
 
+# %% ../nbs/toolbox/07_metrics.ipynb #838801ec
+_FINE_COLUMNS = [attribute_index(name) for name in FINE]  # where FINE sits among all attributes
+
+def default_fine_reader(device='cpu') -> FineReader:
+    "The shipped fine-detail reader, loaded once per process and device."
+    key = ('fine_reader', str(device))
+    if key not in _CACHE: _CACHE[key] = load_fine_reader(device=device)
+    return _CACHE[key]
+
+def fine_accuracy(images:torch.Tensor, # n x 3 x H x W in [-1, 1]; under 128 px they are upsampled (how a Stage-I sample is judged)
+                  captions:list[str], # the caption each image was generated from
+                  reader:FineReader|None=None, # the fine-detail reader; the shipped one if None
+                 ) -> dict:
+    "How often the fine reader sees in each image the fine details its caption states (present or absent), beside chance."
+    _check_images(images, 'images')
+    if len(captions) != len(images): raise ValueError(f"{len(images)} images but {len(captions)} captions: give one caption per image.")
+    from stackgan_edu.text import caption_claim_matrix
+    claims = caption_claim_matrix(list(captions))[:, _FINE_COLUMNS]  # -1 where a caption says nothing
+    counts = (claims >= 0).sum(0)
+    total = int(counts.sum())
+    if total == 0: raise ValueError(f"The captions state no fine detail ({', '.join(FINE)}): fine accuracy needs captions that "
+                                    "mention one, e.g. 'a bird with wing bars' (about one bird caption in four does).")
+    read = (reader if reader is not None else default_fine_reader()).read(images).cpu()
+    hits, present = (claims == read).sum(0), (claims == 1).sum(0)
+    commoner = torch.maximum(present, counts - present)  # what a reader always saying the commoner claimed value gets right
+    return {'fine_acc': round(int(hits.sum()) / total, 4), 'fine_claims': total,
+            'fine_per_attribute': {k: round(int(h) / int(n), 4) for k, h, n in zip(FINE, hits, counts) if n},
+            'fine_chance': round(int(commoner.sum()) / total, 4)}
+
 # %% ../nbs/toolbox/07_metrics.ipynb #c048119d
 def default_text_encoder(device='cpu'):
     "The shipped text encoder, loaded once per process and device."
@@ -194,7 +223,7 @@ def _real_images(learn, ds, n:int, batch_size:int, seed:int) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate_learner(learn, # a trained GANLearner on the built-in birds
-                     n:int=500, # images for FID (and for its real-vs-real floor), IS, attribute accuracy and R-precision
+                     n:int=500, # images for FID (and for its real-vs-real floor), IS, attribute and fine accuracy, R-precision
                      split:str='test', # the species whose captions condition the samples
                      seed:int=0, # seeds the birds, the captions and the noise
                      n_captions:int=10, # captions for the diversity measure
@@ -228,6 +257,11 @@ def evaluate_learner(learn, # a trained GANLearner on the built-in birds
             aa = attribute_accuracy(fake, caps)
             res.update(attr_acc=aa['attr_acc'], attr_claims=aa['claims'], attr_per_attribute=aa['per_attribute'])
             res['attr_acc_real'] = attribute_accuracy(real, caps)['attr_acc']
+            from stackgan_edu.text import caption_claim_matrix
+            if (caption_claim_matrix(caps)[:, _FINE_COLUMNS] >= 0).any():  # the fine details, by the fine reader (under 128 px: blown up)
+                fa = fine_accuracy(fake, caps)
+                res.update(fine_acc=fa['fine_acc'], fine_claims=fa['fine_claims'], fine_per_attribute=fa['fine_per_attribute'])
+                res.update(fine_acc_real=fine_accuracy(real, caps)['fine_acc'], fine_chance=fa['fine_chance'])
             truth = torch.cat(truths)[:n] if sum(len(t) for t in truths) >= len(caps) else None
             if len(fake) >= 100: res['r_precision'] = round(caption_r_precision(fake, caps, truth, seed=seed), 4)
             divs, b0 = [], firsts[0]

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STAGE2_PRESETS', 'OFFICIAL_TEXT_SPACE', 'OFFICIAL_MODELS', 'ResBlock', 'StageIIGenerator', 'StageIIDiscriminator',
-           'd_loss_stage2', 'StageIIRecipe', 'StageIIConfig', 'stage1_generator', 'stage2_learner', 'official_renames',
-           'official_state_dict', 'official_kind', 'official_model', 'load_official']
+           'd_loss_stage2', 'StageIIRecipe', 'StageIIConfig', 'stage1_generator', 'stage2_learner', 'compare_stages',
+           'official_renames', 'official_state_dict', 'official_kind', 'official_model', 'load_official']
 
 # %% ../nbs/05_stage2.ipynb #80e1ffe5
 import math, zipfile
@@ -25,6 +25,7 @@ from .files import strip_prefix, rename_keys, load_strict, unwrap
 from .runs import make_optimizers, named_presets, register_recipe, RunError
 from .stage1 import (conv3x3, down_block_no_bias, make_act, StageIGenerator, MuInput, StackDiscriminator,
                                  StageIDiscriminator, StageIRecipe, StageIConfig, STAGE1_PRESETS, check_stage_config,
+                                 attr_sizes, lr_schedules, CUB_STEPS_PER_EPOCH,
                                  trace_shapes)
 
 # %% ../nbs/05_stage2.ipynb #f61eb240
@@ -100,6 +101,7 @@ class StageIIDiscriminator(StackDiscriminator):
     def __init__(self, ndf:int=64, # width of the first block (StackGAN-PyTorch's DF_DIM)
                  size:int=256, # input image size, a power of two >= 16
                  embed:nn.Module|None=None, # the condition's path into D; MuInput(128) if None
+                 attr_sizes:tuple=(), # values per attribute of an attribute head (none if empty)
                 ):
         n = _n_steps(size)
         chans = [3] + [ndf * 2 ** i for i in range(n)]
@@ -107,7 +109,7 @@ class StageIIDiscriminator(StackDiscriminator):
         blocks = [down_block_no_bias(a, b, bn=i > 0) for i, (a, b) in enumerate(zip(chans, chans[1:]))]  # size -> 4x4
         blocks += [nn.Sequential(conv3x3(c, mid), nn.BatchNorm2d(mid), nn.LeakyReLU(0.2, True)),
                    nn.Sequential(conv3x3(mid, 8 * ndf), nn.BatchNorm2d(8 * ndf), nn.LeakyReLU(0.2, True))]  # 4x4, -> 8ndf
-        super().__init__(nn.Sequential(*blocks), 8 * ndf, embed if embed is not None else MuInput(128), size, uncond=True)
+        super().__init__(nn.Sequential(*blocks), 8 * ndf, embed if embed is not None else MuInput(128), size, uncond=True, attr_sizes=attr_sizes)
 
 # %% ../nbs/05_stage2.ipynb #d8c8b870
 def d_loss_stage2(real_logits:torch.Tensor, # D(x, t): real images, their conditions
@@ -128,20 +130,27 @@ class StageIIRecipe(StageIRecipe):
                 ):
         super().__init__(cfg); self.stage1_ng = stage1_ng
     def d_loss(self, learn, b):
-        real = b['real']
+        real, attr = b['real'], {'attributes': True} if self.cfg.attr_weight else {}
         wrong = b['wrong_embedding'] if self.cfg.mismatch == 'data' else None
         b['fake'], b['aux'] = learn.G(torch.randn(len(real), self.cfg.nz, device=real.device), b['embedding'], wrong)
-        d_real, d_wrong, u_real = learn.D(real, [b['aux']['d_cond'], self.wrong_condition(b['aux'])])
+        out = learn.D(real, [b['aux']['d_cond'], self.wrong_condition(b['aux'])], **attr)
+        d_real, d_wrong, u_real = out[:3]
         d_fake, u_fake = learn.D(b['fake'].detach(), b['aux']['d_cond'])
         sig = lambda v: v.sigmoid().mean().item()
-        return d_loss_stage2(d_real, d_fake, d_wrong, u_real, u_fake), {'D_x': sig(d_real), 'D_G_z': sig(d_fake), 'D_wrong': sig(d_wrong),
-                                                                        'D_x_uncond': sig(u_real), 'D_G_z_uncond': sig(u_fake)}
+        loss = d_loss_stage2(d_real, d_fake, d_wrong, u_real, u_fake)
+        logs = {'D_x': sig(d_real), 'D_G_z': sig(d_fake), 'D_wrong': sig(d_wrong), 'D_x_uncond': sig(u_real), 'D_G_z_uncond': sig(u_fake)}
+        if attr: loss = loss + self.attr_term(out[-1], b['attrs'], logs, 'D_attr')  # D learns to read real birds' attributes
+        return loss, logs
     def g_loss(self, learn, b):
-        d_fake, u_fake = learn.D(b['fake'], b['aux']['d_cond'])
+        attr = {'attributes': True} if self.cfg.attr_weight else {}
+        out = learn.D(b['fake'], b['aux']['d_cond'], **attr)
+        d_fake, u_fake = out[:2]
         bce1 = lambda v: F.binary_cross_entropy_with_logits(v, torch.ones_like(v))
         loss, pens = bce1(d_fake) + bce1(u_fake), b['aux']['penalties']
         for v in pens.values(): loss = loss + self.cfg.kl_weight * v
-        return loss, {k: v.item() for k, v in pens.items()}
+        logs = {k: v.item() for k, v in pens.items()}
+        if attr: loss = loss + self.attr_term(out[-1], b['claims'], logs, 'G_attr')  # D must read in the fake what the caption states
+        return loss, logs
     def fixed_inputs(self, learn, b, n):
         "Fixed z, captions and both stages' CA noise."
         return {**super().fixed_inputs(learn, b, n), 'eps1': torch.randn(n, self.stage1_ng, device=learn.device)}
@@ -158,8 +167,9 @@ class StageIIConfig(StageIConfig):
 
 STAGE2_PRESETS = named_presets('stage2',
     tiny=StageIIConfig(size=64, ng=8, nd=8, ngf=8, ndf=4, r_num=2, batch_size=8, per_species=1, steps=5, mismatch='data'),
-    cpu=StageIIConfig(size=128, ngf=32, ndf=16, r_num=2, batch_size=32, mismatch='data'),
-    paper=StageIIConfig(size=256, ngf=128, ndf=64, r_num=4, steps=50_000))
+    cpu=StageIIConfig(size=128, ngf=32, ndf=16, r_num=2, batch_size=32, mismatch='data', steps=2000,
+                      attr_weight=3.0, attr_set='all', cond_act='leaky_relu', kl_weight=0.2),  # the Stage-I cpu preset's choices, fine details included
+    paper=StageIIConfig(size=256, ngf=128, ndf=64, r_num=4, steps=600 * CUB_STEPS_PER_EPOCH, lr_halve_epochs=100))  # 600 epochs of CUB
 
 def stage1_generator(cfg:StageIIConfig, # names the Stage-I run
                      text_dim:int, text_space:str, # those of the Stage-II run's data
@@ -198,14 +208,51 @@ def stage2_learner(preset='cpu', # 'tiny', 'cpu', 'paper', or a StageIIConfig
     G1, run1 = stage1_generator(cfg, text_dim, space, device)
     cfg = replace(cfg, text_space=space, stage1_run=run1)
     G = StageIIGenerator(G1, cfg.ng, cfg.ngf, cfg.size, cfg.r_num, cfg.cond_act, cfg.d_cond).to(device)
-    D = StageIIDiscriminator(cfg.ndf, cfg.size, MuInput(cfg.ng) if cfg.d_cond == 'mu' else TextCompressor(text_dim, cfg.nd)).to(device)
+    D = StageIIDiscriminator(cfg.ndf, cfg.size, MuInput(cfg.ng) if cfg.d_cond == 'mu' else TextCompressor(text_dim, cfg.nd),
+                             attr_sizes(cfg.attr_set) if cfg.attr_weight else ()).to(device)
     opt_G = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=cfg.lr_G, betas=tuple(cfg.betas_G))  # Stage-I is frozen
     opt_D = make_optimizers(G, D, cfg)[1]
-    learn = GANLearner(G, D, opt_G, opt_D, StageIIRecipe(cfg, G1.ng), BatchStream(ds, cfg.batch_size, seed=cfg.seed), cbs=cbs, run_dir=run_dir)
+    scheds, cbs = lr_schedules(cfg, (opt_G, opt_D), cbs)
+    learn = GANLearner(G, D, opt_G, opt_D, StageIIRecipe(cfg, G1.ng), BatchStream(ds, cfg.batch_size, seed=cfg.seed), cbs=cbs,
+                       run_dir=run_dir, scheds=scheds)
     learn.config, learn.embedder = cfg, embedder
     return learn
 
 register_recipe('stage2', STAGE2_PRESETS, stage2_learner, 'StackGAN Stage-II (refines a trained, frozen Stage-I to 4x its size)');
+
+# %% ../nbs/05_stage2.ipynb #f718147d
+@torch.no_grad()
+def compare_stages(learn, # a Stage-II learner (e.g. load_run of a stage2 run)
+                   n:int=500, # images per stage
+                   split:str='test', # the species whose captions condition the samples
+                   seed:int=0, # seeds the birds, the captions and the noise (as evaluate_learner's)
+                   batch_size:int=100, # images generated at once
+                  ) -> dict:
+    "Stage-I's images (upsampled to Stage-II's size) and Stage-II's, from the same captions and noise, measured alike: FID against the same real birds, coarse and fine attribute accuracy."
+    from stackgan_edu.metrics import _eval_dataset, fid, attribute_accuracy, fine_accuracy
+    from stackgan_edu.classifier import resize
+    if not isinstance(unwrap(learn.G), StageIIGenerator): raise ValueError("compare_stages needs a Stage-II learner (load_run of a stage2 run).")
+    ds = _eval_dataset(learn, split, n, seed + 1)  # the birds and captions evaluate_learner uses
+    stream, cuda = BatchStream(ds, min(batch_size, len(ds)), seed=seed), [learn.device] if learn.device.type == 'cuda' else []
+    reals, lows, highs, caps = [], [], [], []
+    G = learn.G; was = G.training; G.eval()
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            while sum(len(r) for r in reals) < n:
+                b = learn.recipe.prepare(learn, next(stream)); inp = learn.recipe.fixed_inputs(learn, b, len(b['real']))
+                high, aux = learn.G(inp['z'], inp['embedding'], eps=inp['eps'], eps1=inp['eps1'])  # one call: both stages, same noise
+                reals.append(b['real'].float().cpu()); highs.append(high.float().cpu()); lows.append(aux['stage1'].float().cpu())
+                caps += list(inp['caption'])
+    finally: G.train(was)
+    real, caps = torch.cat(reals)[:n], caps[:n]
+    size = real.shape[-1]
+    out = {'size': size, 'images': len(real)}
+    for name, imgs in (('stage1', resize(torch.cat(lows)[:n], size)), ('stage2', torch.cat(highs)[:n]), ('real', real)):
+        aa, fa = attribute_accuracy(imgs, caps), fine_accuracy(imgs, caps)
+        out[name] = {'attr_acc': aa['attr_acc'], 'fine_acc': fa['fine_acc'], 'fine_chance': fa['fine_chance']}
+        if name != 'real': out[name]['fid'] = round(fid(real, imgs), 3)
+    return out
 
 # %% ../nbs/05_stage2.ipynb #86d4c01a
 OFFICIAL_TEXT_SPACE = 'char-cnn-rnn'  # the text space of StackGAN's released embeddings (and so of its checkpoints)

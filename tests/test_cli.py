@@ -46,6 +46,15 @@ def test_text_encoder_check():
     assert r.returncode == 0, r.stderr
     assert 'r_precision' in r.stdout.lower().replace('-', '_').replace(' ', '_'), r.stdout
 
+def test_fine_reader_check_and_a_bad_path(tmp_path):
+    r = cli('classifier', '--fine')
+    assert r.returncode == 0, r.stderr
+    assert 'fine accuracy' in r.stdout and '128 px' in r.stdout and '256 px' in r.stdout, r.stdout
+    bad = tmp_path / 'fine_reader.pt'; bad.write_bytes(b'not a model')
+    r = cli('classifier', '--fine', '--path', bad)
+    assert r.returncode == 1 and str(bad) in r.stderr and 'classifier --fine --train' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, "one line, no traceback"
+
 def test_train_tiny_then_resume(tmp_path):
     run = tmp_path / 'run'
     r = cli('train', 'dcgan', '--preset', 'tiny', '--out', run, '--steps', 3, '--quiet')
@@ -87,7 +96,7 @@ def test_train_and_eval_a_conditional_gan(tmp_path):
     r = cli('eval', '--run', run, '--n', 100, '--json')
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
-    for k in ('fid', 'fid_real_vs_real', 'is', 'attr_acc', 'attr_acc_real', 'r_precision', 'diversity'):
+    for k in ('fid', 'fid_real_vs_real', 'is', 'attr_acc', 'attr_acc_real', 'fine_acc', 'fine_acc_real', 'fine_chance', 'r_precision', 'diversity'):
         assert isinstance(res[k], float), (k, res)
     assert res['step'] == 4 and res['images'] == 100 and res['split'] == 'test'
     assert res['attr_acc_real'] > res['attr_acc'], "real birds show their captions better than 4-step samples"

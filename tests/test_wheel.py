@@ -44,7 +44,8 @@ def test_wheel_contents(wheel):
     import zipfile
     names = set(zipfile.ZipFile(wheel).namelist())
     for must in ('stackgan_edu/__init__.py', 'stackgan_edu/core.py', 'stackgan_edu/cli.py', 'stackgan_edu/assets/text_encoder.pt',
-                 'stackgan_edu/assets/classifier.pt', 'stackgan_edu/assets/classifier.md'):
+                 'stackgan_edu/assets/classifier.pt', 'stackgan_edu/assets/classifier.md',
+                 'stackgan_edu/assets/fine_reader.pt', 'stackgan_edu/assets/fine_reader.md'):
         assert must in names, f"{must} missing from the wheel"
     meta = next(n for n in names if n.endswith('METADATA'))
     reqs = [l for l in zipfile.ZipFile(wheel).read(meta).decode().splitlines() if l.startswith('Requires-Dist')]
