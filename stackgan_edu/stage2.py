@@ -167,7 +167,7 @@ class StageIIConfig(StageIConfig):
 
 STAGE2_PRESETS = named_presets('stage2',
     tiny=StageIIConfig(size=64, ng=8, nd=8, ngf=8, ndf=4, r_num=2, batch_size=8, per_species=1, steps=5, mismatch='data'),
-    cpu=StageIIConfig(size=128, ngf=32, ndf=16, r_num=2, batch_size=32, mismatch='data', steps=2000,
+    cpu=StageIIConfig(size=128, ngf=32, ndf=16, r_num=2, batch_size=32, mismatch='data', steps=1600,
                       attr_weight=3.0, attr_set='all', cond_act='leaky_relu', kl_weight=0.2),  # the Stage-I cpu preset's choices, fine details included
     paper=StageIIConfig(size=256, ngf=128, ndf=64, r_num=4, steps=600 * CUB_STEPS_PER_EPOCH, lr_halve_epochs=100))  # 600 epochs of CUB
 
@@ -231,7 +231,8 @@ def compare_stages(learn, # a Stage-II learner (e.g. load_run of a stage2 run)
     "Stage-I's images (upsampled to Stage-II's size) and Stage-II's, from the same captions and noise, measured alike: FID against the same real birds, coarse and fine attribute accuracy."
     from stackgan_edu.metrics import _eval_dataset, fid, attribute_accuracy, fine_accuracy
     from stackgan_edu.classifier import resize
-    if not isinstance(unwrap(learn.G), StageIIGenerator): raise ValueError("compare_stages needs a Stage-II learner (load_run of a stage2 run).")
+    if getattr(getattr(learn, 'config', None), 'recipe', None) != 'stage2':
+        raise ValueError("compare_stages needs a Stage-II learner (load_run of a stage2 run).")
     ds = _eval_dataset(learn, split, n, seed + 1)  # the birds and captions evaluate_learner uses
     stream, cuda = BatchStream(ds, min(batch_size, len(ds)), seed=seed), [learn.device] if learn.device.type == 'cuda' else []
     reals, lows, highs, caps = [], [], [], []
