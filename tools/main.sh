@@ -7,3 +7,4 @@ mkdir -p data/out
 .venv/bin/stackgan-edu birds --n 16 --size 256 --seed 0 --out data/out/birds_grid.png
 .venv/bin/stackgan-edu text-encoder --check
 .venv/bin/stackgan-edu classifier --check
+.venv/bin/stackgan-edu classifier --fine
