@@ -383,6 +383,7 @@ class BirdsDataset(torch.utils.data.Dataset):
         if per_species < 1: raise ValueError(f"per_species must be at least 1, got {per_species}.")
         self.split, self.sizes, self.per_species, self.seed, self.text_fn = split, sizes, per_species, seed, text_fn
         self.species_ids = species_split()[split]
+        self._captions = {}  # index -> its captions: they depend on the bird only, and writing them is the slow part of an item
 
     def __len__(self): return len(self.species_ids) * self.per_species
 
@@ -393,16 +394,20 @@ class BirdsDataset(torch.utils.data.Dataset):
         sp = self.species_ids[i // self.per_species]
         return sample_bird(sp, seed=(self.seed * 1_000_003 + sp * 10_007 + i % self.per_species) & 0x7FFFFFFF)
 
-    def captions(self, i:int) -> list[str]: return bird_captions(self.bird(i))
+    def captions(self, i:int) -> list[str]:
+        "The bird's 10 captions (written once, then kept)."
+        i = int(i) % len(self)
+        if i not in self._captions: self._captions[i] = bird_captions(self.bird(i))
+        return self._captions[i]
     def render(self, i:int, size:int=64) -> Image.Image: return render_bird(self.bird(i), size)
 
     def __getitem__(self, i):
         bird = self.bird(int(i))
-        caps = bird_captions(bird)
+        caps = self.captions(i)
         j = int(torch.randint(len(self) - self.per_species, ()))  # an index outside this bird's species
         first = (int(i) % len(self)) // self.per_species * self.per_species
         if j >= first: j += self.per_species
-        wrong = bird_captions(self.bird(j))
+        wrong = self.captions(j)
         item = {'images': {s: pil_to_tensor(render_bird(bird, s)) for s in self.sizes},
                 'caption': caps[int(torch.randint(len(caps), ()))], 'wrong_caption': wrong[int(torch.randint(len(wrong), ()))],
                 'attributes': torch.tensor(bird.attrs), 'species': bird.species, 'index': int(i)}

@@ -55,7 +55,7 @@ def _text_encoder(a):
         if not a.out: raise UserError("--train needs --out DIR: where to write text_encoder.pt and its model card.")
         _writable_dir(a.out)
         from stackgan_edu import text
-        text.train_text_encoder(a.out, seed=a.seed)
+        text.train_text_encoder(a.out, seed=a.seed or 0)
     else:
         from stackgan_edu import text
         enc = text.load_text_encoder(a.path)
@@ -63,14 +63,20 @@ def _text_encoder(a):
 
 def _classifier(a):
     if a.train:
-        file = 'fine_reader.pt' if a.fine else 'classifier.pt'
+        from stackgan_edu import classifier
+        which = 'coach' if getattr(a, 'coach', False) else 'judge'
+        if which == 'coach' and not a.fine: raise UserError("--coach is a fine-detail reader: add --fine.")
+        file = classifier.fine_role(which)[0] if a.fine else 'classifier.pt'
         if not a.out: raise UserError(f"--train needs --out DIR: where to write {file} and its model card.")
         _writable_dir(a.out)
-        from stackgan_edu import classifier
-        (classifier.train_fine_reader if a.fine else classifier.train_classifier)(a.out, seed=a.seed)
+        if a.fine:
+            _, cfg, seed, _ = classifier.fine_role(which)
+            classifier.train_fine_reader(a.out, seed=seed if a.seed is None else a.seed, cfg=cfg, which=which)
+        else: classifier.train_classifier(a.out, seed=a.seed or 0)
     else:
         from stackgan_edu import classifier
-        if a.fine: print(classifier.describe_fine_reader(classifier.load_fine_reader(a.path)))
+        if getattr(a, 'coach', False) and not a.fine: raise UserError("--coach is a fine-detail reader: add --fine.")
+        if a.fine: print(classifier.describe_fine_reader(classifier.load_fine_reader(a.path, which='coach' if a.coach else 'judge')))
         else: print(classifier.describe_classifier(classifier.load_classifier(a.path)))
 
 # %% ../nbs/toolbox/09_cli.ipynb #92eef1cb
@@ -91,8 +97,8 @@ def _train(a):
         print(f"{out} holds the config of a run that stopped before its first checkpoint: "
               + ("starting that run from step 0." if a.resume else "starting a new run in its place (--resume would restart the saved one)."))
     if a.resume:
-        if a.sets or a.data is not None:
-            raise UserError("--resume continues a run with its saved config: drop --set and --data, or start a new run in another --out.")
+        if a.sets or a.data is not None or a.stage1 is not None:
+            raise UserError("--resume continues a run with its saved config: drop --set, --data and --stage1, or start a new run in another --out.")
         if (out / 'config.json').is_file():
             saved = load_config(out / 'config.json')
             if saved.recipe != a.recipe or (a.preset is not None and a.preset != saved.preset):
@@ -102,6 +108,9 @@ def _train(a):
         cfg = get_config(a.recipe, a.preset or 'cpu', seed=a.seed)
         if a.data is not None: cfg = replace(cfg, data=str(a.data), data_kind=a.data_kind)
         for item in a.sets: cfg = replace(cfg, **dict([_set_value(cfg, item)]))
+        if a.stage1 is not None:
+            if not hasattr(cfg, 'stage1_run'): raise UserError(f"--stage1 names the Stage-I that stage2 refines; {a.recipe} has none: drop it.")
+            cfg = replace(cfg, stage1_run=str(a.stage1))
     learn = train_run(cfg, a.out, resume=a.resume, steps=a.steps, device=a.device, quiet=a.quiet)
     last = {k: round(v, 4) for k, v in learn.logs.items()}
     if learn.interrupted:
@@ -122,14 +131,14 @@ def _eval(a):
 
 # %% ../nbs/toolbox/09_cli.ipynb #69592fcb
 def _official_learner(path, device):
-    "A StackGAN-PyTorch generator wrapped so that sample_run can draw from it."
+    "An official generator (StackGAN-PyTorch, either stage, or DF-GAN's release) wrapped so that sample_run can draw from it."
     from types import SimpleNamespace
     import torch
     from stackgan_edu.stage2 import load_official
     G = load_official(path)
-    if not hasattr(G, 'nz') or not hasattr(G, 'ng') or not hasattr(G, 'text_dim'):
-        raise UserError(f"{path} holds a StackGAN discriminator: give a generator (netG_epoch_N.pth).")
-    cfg = SimpleNamespace(recipe='official', text_space=G.text_space, nz=getattr(G, 'nz', 100), ng=G.ng)
+    if not hasattr(G, 'nz') or not hasattr(G, 'text_dim'):
+        raise UserError(f"{path} holds a discriminator: give a generator (StackGAN's netG_epoch_N.pth, or a DF-GAN checkpoint).")
+    cfg = SimpleNamespace(recipe='official', text_space=G.text_space, nz=G.nz, ng=getattr(G, 'ng', 1))  # DF-GAN draws no CA noise: its G ignores eps
     return SimpleNamespace(G=G.to(device or 'cpu'), config=cfg, device=torch.device(device or 'cpu'), embedder=None)
 
 def _embeddings_file(path, captions):
@@ -194,13 +203,14 @@ def make_parser() -> argparse.ArgumentParser:
         g.add_argument('--train', action='store_true', help='re-train it from scratch')
         t.add_argument('--out', help='with --train: the folder to write the weights and model card to')
         t.add_argument('--path', help=f'with --check: a {file} to load instead of the shipped one')
-        t.add_argument('--seed', type=int, default=0, help='with --train: the seed (default 0)')
+        t.add_argument('--seed', type=int, default=None, help='with --train: the seed (default 0; 1 for the coach)')
         if name == 'classifier':
             t.add_argument('--fine', action='store_true', help='the fine-detail reader (eye ring, wing bars, ...; fine_reader.pt) instead')
+            t.add_argument('--coach', action='store_true', help="with --fine: the coach (fine_coach.pt), the fine reader a generator may train against")
         t.set_defaults(run=run)
 
     r = sub.add_parser('train', help='train a GAN of the course (checkpoints, logs and sample grids in --out)')
-    r.add_argument('recipe', help='which GAN: dcgan, cgan-label, cgan, cgan-ca, stage1, stage2 (with --set stage1_run=DIR)')
+    r.add_argument('recipe', help='which GAN: dcgan, cgan-label, cgan, cgan-ca, stage1, stage2 (with --stage1 DIR), dfgan')
     r.add_argument('--preset', choices=['tiny', 'cpu', 'paper'], help='tiny: seconds; cpu: a laptop (default); paper: a GPU')
     r.add_argument('--out', required=True, help='the run folder')
     r.add_argument('--steps', type=int, help="total steps (default: the preset's)")
@@ -208,6 +218,7 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument('--seed', type=int, default=0, help='seed of a new run (default 0)')
     r.add_argument('--data', help="a dataset folder in the StackGAN layout (default: the built-in birds)")
     r.add_argument('--data-kind', default='cub', choices=['cub', 'flowers'], help='with --data: which dataset it holds')
+    r.add_argument('--stage1', metavar='RUN_DIR', help='stage2: the folder of the trained Stage-I run to refine (frozen)')
     r.add_argument('--set', dest='sets', action='append', default=[], metavar='FIELD=VALUE',
                    help='change a config field, e.g. --set kl_weight=1.0 --set betas_D=0.0,0.9 (repeatable)')
     r.add_argument('--device', help='cuda, mps or cpu (default: the fastest available)')

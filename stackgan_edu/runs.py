@@ -38,6 +38,7 @@ class RunConfig:
     lr_D:float = 2e-4 # ... and for D
     betas_G:tuple = (0.5, 0.999) # Adam's betas for G
     betas_D:tuple = (0.5, 0.999) # ... and for D
+    channels_last:bool = False # keep both players' weights (and so their activations) in channels_last memory order: same maths, faster convolutions on most CPUs and GPUs
 
 def make_optimizers(G:torch.nn.Module, D:torch.nn.Module, cfg:RunConfig) -> tuple:
     "Adam for each player with its own learning rate and betas from the config."
@@ -56,7 +57,7 @@ class RecipeEntry:
     def config_class(self): return type(next(iter(self.presets.values())))
 
 RECIPES: dict[str, RecipeEntry] = {}
-CHAPTERS = ('stackgan_edu.gan_basics', 'stackgan_edu.cgan', 'stackgan_edu.ca', 'stackgan_edu.stage1', 'stackgan_edu.stage2')  # the modules that register recipes
+CHAPTERS = ('stackgan_edu.gan_basics', 'stackgan_edu.cgan', 'stackgan_edu.ca', 'stackgan_edu.stage1', 'stackgan_edu.stage2', 'stackgan_edu.dfgan')  # the modules that register recipes
 
 def _registry() -> dict:
     "The library's one registry (also when this code runs inside a notebook)."
@@ -107,7 +108,10 @@ def build_learner(cfg:RunConfig, # a whole run's config (its `recipe` names the 
                   device=None, # a torch device; the fastest available if None
                   **kwargs): # passed on to the recipe's builder
     "The learner of a config, built by its recipe's builder."
-    return recipe_entry(cfg.recipe).build(cfg, run_dir=run_dir, cbs=cbs, device=device, **kwargs)
+    learn = recipe_entry(cfg.recipe).build(cfg, run_dir=run_dir, cbs=cbs, device=device, **kwargs)
+    if getattr(cfg, 'channels_last', False):  # in place: the optimisers keep the same parameters
+        for m in (learn.G, learn.D): m.to(memory_format=torch.channels_last)
+    return learn
 
 # %% ../nbs/toolbox/08_runs.ipynb #5d26c3c6
 def training_dataset(cfg:RunConfig, # names the data (cfg.data, cfg.data_kind, cfg.per_species, cfg.seed)

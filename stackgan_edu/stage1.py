@@ -272,7 +272,8 @@ CUB_STEPS_PER_EPOCH = 8855 // 64  # CUB's 8,855 training images in batches of 64
 
 STAGE1_PRESETS = named_presets('stage1',
     tiny=StageIConfig(size=16, ng=8, nd=8, ngf=4, ndf=4, batch_size=8, per_species=1, steps=5, mismatch='data'),
-    cpu=StageIConfig(size=32, ngf=32, ndf=32, mismatch='data', attr_weight=3.0, cond_act='leaky_relu', kl_weight=0.2, steps=4500),
+    cpu=StageIConfig(size=32, ngf=32, ndf=32, mismatch='data', attr_weight=3.0, cond_act='leaky_relu', kl_weight=0.2, steps=4500,
+                     channels_last=True),
     paper=StageIConfig(size=64, ngf=128, ndf=64, steps=600 * CUB_STEPS_PER_EPOCH, lr_halve_epochs=50))  # 600 epochs of CUB
 
 # %% ../nbs/04_stage1.ipynb #cead4161

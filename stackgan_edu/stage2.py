@@ -22,10 +22,11 @@ from .gan_basics import up_block, init_gan_weights, get_preset, _n_steps
 from .cgan import TextCompressor, check_text_dim, check_text_space, text_training_data
 from .ca import CondAugment
 from .files import strip_prefix, rename_keys, load_strict, unwrap
+from .classifier import load_fine_reader, FINE_SIZES
 from .runs import make_optimizers, named_presets, register_recipe, RunError
 from .stage1 import (conv3x3, down_block_no_bias, make_act, StageIGenerator, MuInput, StackDiscriminator,
                                  StageIDiscriminator, StageIRecipe, StageIConfig, STAGE1_PRESETS, check_stage_config,
-                                 attr_sizes, lr_schedules, CUB_STEPS_PER_EPOCH,
+                                 attr_sizes, attribute_loss, lr_schedules, CUB_STEPS_PER_EPOCH,
                                  trace_shapes)
 
 # %% ../nbs/05_stage2.ipynb #f61eb240
@@ -47,6 +48,7 @@ class StageIIGenerator(nn.Module):
                  r_num:int=4, # residual blocks (StackGAN-PyTorch's R_NUM: 4 for birds, 2 for COCO)
                  cond_act:str='relu', # CA's activation: 'relu' (StackGAN-PyTorch) or 'leaky_relu' (the TF code)
                  d_cond:str='mu', # what D is given: 'mu' (Stage-II's mu, detached) or 'text' (phi_t)
+                 residual_out:bool=False, # add the output to Stage-I's image, upsampled (starting from it exactly), instead of painting it whole (the paper)
                 ):
         super().__init__()
         s1, k = stage1.size, size // stage1.size
@@ -61,8 +63,10 @@ class StageIIGenerator(nn.Module):
         n_up = int(math.log2(size // (s1 // 4)))
         chans = [4 * ngf // 2 ** i for i in range(n_up + 1)]
         self.ups = nn.Sequential(*[up_block(a, b) for a, b in zip(chans, chans[1:])])  # s1/4 -> size
-        self.to_rgb = nn.Sequential(conv3x3(chans[-1], 3), nn.Tanh())
+        self.to_rgb = nn.Sequential(conv3x3(chans[-1], 3), nn.Identity() if residual_out else nn.Tanh())
         for m in (self.ca, self.encoder, self.joint, self.residual, self.ups, self.to_rgb): m.apply(init_gan_weights)
+        if residual_out: nn.init.zeros_(self.to_rgb[0].weight)  # at first, Stage-II's image is Stage-I's, upsampled
+        self.residual_out = residual_out
         self.text_dim, self.ng, self.nz, self.ngf, self.size, self.r_num = stage1.text_dim, ng, stage1.nz, ngf, size, r_num
         self.d_cond, self.text_space = d_cond, stage1.text_space
         self.d_dim = ng if d_cond == 'mu' else stage1.text_dim
@@ -78,7 +82,10 @@ class StageIIGenerator(nn.Module):
         h = self.encoder(low)  # 3 x s1 x s1 -> 4ngf x s1/4 x s1/4
         c = c_hat[:, :, None, None].expand(-1, -1, *h.shape[-2:])  # c_hat tiled over the grid (M_g x M_g)
         h = self.residual(self.joint(torch.cat([h, c], 1)))  # [image, text] -> 4ngf x M_g x M_g
-        return self.to_rgb(self.ups(h))  # -> 3 x size x size
+        out = self.to_rgb(self.ups(h))  # -> 3 x size x size
+        if not self.residual_out: return out
+        base = F.interpolate(low, size=out.shape[-2:], mode='bilinear', align_corners=False)  # Stage-I's image at Stage-II's size
+        return torch.tanh(torch.atanh(base.clamp(-0.999, 0.999)) + out)  # the correction is added before tanh: the sum stays in [-1, 1]
     def forward(self, z, # noise, n x Nz (goes to Stage-I)
                 embedding, # phi_t, n x text_dim (read by both stages)
                 wrong_embedding=None, # mismatched captions' phi_t: aux then carries D's input for them too
@@ -128,7 +135,19 @@ class StageIIRecipe(StageIRecipe):
     def __init__(self, cfg, # the run's config (nz, size, ng, kl_weight, mismatch, text_space)
                  stage1_ng:int=128, # the size of Stage-I's CA noise, for fixed sample inputs
                 ):
-        super().__init__(cfg); self.stage1_ng = stage1_ng
+        super().__init__(cfg); self.stage1_ng, self._coach = stage1_ng, None
+    def coach(self, device):
+        "The frozen fine-detail coach (loaded once): a reader of its own architecture and seed, never the judge (`fine_accuracy`'s reader)."
+        if self._coach is None: self._coach = load_fine_reader(which='coach').requires_grad_(False)
+        return self._coach.to(device)
+    def prepare(self, learn, batch):
+        "Stage-I's batch; with a coach term, also what the captions state about the fine details."
+        b = super().prepare(learn, batch)
+        if getattr(self.cfg, 'coach_weight', 0):
+            from stackgan_edu.birds import ATTRIBUTES
+            if 'caption' not in batch: raise RunError("coach_weight > 0 needs the built-in birds' captions: set coach_weight=0 for a StackGAN-layout folder.")
+            b['fine_claims'] = self.claims(b['caption'])[:, [k for k, a in enumerate(ATTRIBUTES) if a.fine]].to(learn.device)
+        return b
     def d_loss(self, learn, b):
         real, attr = b['real'], {'attributes': True} if self.cfg.attr_weight else {}
         wrong = b['wrong_embedding'] if self.cfg.mismatch == 'data' else None
@@ -150,6 +169,13 @@ class StageIIRecipe(StageIRecipe):
         for v in pens.values(): loss = loss + self.cfg.kl_weight * v
         logs = {k: v.item() for k, v in pens.items()}
         if attr: loss = loss + self.attr_term(out[-1], b['claims'], logs, 'G_attr')  # D must read in the fake what the caption states
+        if getattr(self.cfg, 'coach_weight', 0):  # the coach must read in the fake the fine details the caption states
+            coach = attribute_loss(torch.cat(self.coach(b['fake'].device)(b['fake']), 1), b['fine_claims'], FINE_SIZES)
+            logs['G_coach'] = coach.item(); loss = loss + self.cfg.coach_weight * coach
+        if getattr(self.cfg, 'consistency_weight', 0):  # Stage-II's image, averaged down to Stage-I's size, stays Stage-I's image
+            low, fake = b['aux']['stage1'], b['fake']
+            same = F.l1_loss(F.avg_pool2d(fake, fake.shape[-1] // low.shape[-1]), low)
+            logs['G_consist'] = same.item(); loss = loss + self.cfg.consistency_weight * same
         return loss, logs
     def fixed_inputs(self, learn, b, n):
         "Fixed z, captions and both stages' CA noise."
@@ -164,10 +190,13 @@ class StageIIConfig(StageIConfig):
     stage1_run:str = '' # folder of a trained Stage-I run (`stackgan-edu train stage1 --out ...`); '' at the tiny preset: a fresh tiny Stage-I
     r_num:int = 4 # residual blocks (StackGAN-PyTorch's R_NUM: 4 for birds, 2 for COCO)
     size:int = 256 # output size: Stage-I's times a power of two (the paper: 4)
+    residual_out:bool = False # Stage-II adds a correction to Stage-I's upsampled image (True) or paints the image whole (False, the paper)
+    coach_weight:float = 0.0 # weight of the fine-detail coach's cross-entropy in G's loss (0: none, as in the paper; the built-in birds only)
+    consistency_weight:float = 0.0 # weight of L1(Stage-II's image averaged down to Stage-I's size, Stage-I's image) in G's loss (0: none, as in the paper)
 
 STAGE2_PRESETS = named_presets('stage2',
     tiny=StageIIConfig(size=64, ng=8, nd=8, ngf=8, ndf=4, r_num=2, batch_size=8, per_species=1, steps=5, mismatch='data'),
-    cpu=StageIIConfig(size=128, ngf=32, ndf=16, r_num=2, batch_size=32, mismatch='data', steps=1600,
+    cpu=StageIIConfig(size=128, ngf=32, ndf=16, r_num=2, batch_size=32, mismatch='data', steps=1600, channels_last=True,
                       attr_weight=3.0, attr_set='all', cond_act='leaky_relu', kl_weight=0.2),  # the Stage-I cpu preset's choices, fine details included
     paper=StageIIConfig(size=256, ngf=128, ndf=64, r_num=4, steps=600 * CUB_STEPS_PER_EPOCH, lr_halve_epochs=100))  # 600 epochs of CUB
 
@@ -180,7 +209,7 @@ def stage1_generator(cfg:StageIIConfig, # names the Stage-I run
     if not cfg.stage1_run:
         if cfg.preset != 'tiny':
             raise RunError("Stage-II refines a trained Stage-I: train one with `stackgan-edu train stage1 --preset cpu --out runs/stage1`, "
-                           "then pass it with --set stage1_run=runs/stage1.")
+                           "then give it with --stage1 runs/stage1 (in Python: stage1_run='runs/stage1').")
         t = STAGE1_PRESETS['tiny']
         return StageIGenerator(text_dim, t.ng, cfg.nz, t.ngf, cfg.size // 4, cfg.cond_act, 'mu', text_space).to(device), ''
     run = Path(cfg.stage1_run).expanduser().resolve()
@@ -207,7 +236,7 @@ def stage2_learner(preset='cpu', # 'tiny', 'cpu', 'paper', or a StageIIConfig
     ds, embedder, text_dim, space = text_training_data(cfg, embedder)
     G1, run1 = stage1_generator(cfg, text_dim, space, device)
     cfg = replace(cfg, text_space=space, stage1_run=run1)
-    G = StageIIGenerator(G1, cfg.ng, cfg.ngf, cfg.size, cfg.r_num, cfg.cond_act, cfg.d_cond).to(device)
+    G = StageIIGenerator(G1, cfg.ng, cfg.ngf, cfg.size, cfg.r_num, cfg.cond_act, cfg.d_cond, cfg.residual_out).to(device)
     D = StageIIDiscriminator(cfg.ndf, cfg.size, MuInput(cfg.ng) if cfg.d_cond == 'mu' else TextCompressor(text_dim, cfg.nd),
                              attr_sizes(cfg.attr_set) if cfg.attr_weight else ()).to(device)
     opt_G = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=cfg.lr_G, betas=tuple(cfg.betas_G))  # Stage-I is frozen
@@ -309,14 +338,17 @@ def official_model(kind:str, sd:dict) -> nn.Module:
     cls = StageIIDiscriminator if kind == 'stage2_D' else StageIDiscriminator
     return cls(sd['encode_img.0.weight'].shape[0], 4 * 2 ** n_down, MuInput(w.shape[1] - w.shape[0]))
 
-def load_official(path:str|Path, # a StackGAN-PyTorch file: netG_epoch_N.pth (either stage) or netD_epoch_last.pth
-                  stage:int|None=None, # 1 or 2: refuse a file of the other stage; None accepts either
+def load_official(path:str|Path, # a StackGAN-PyTorch file (netG_epoch_N.pth of either stage, netD_epoch_last.pth) or DF-GAN's state_epoch_N.pth
+                  stage:int|None=None, # 1 or 2: refuse a StackGAN file of the other stage; None accepts either
                   into:nn.Module|None=None, # a library model to load into (its widths must fit); built from the file's shapes if None
+                  part:str|None=None, # 'G' or 'D': refuse a file of the other player; DF-GAN's files hold both (None: G)
                  ) -> nn.Module:
-    "A StackGAN-PyTorch checkpoint loaded into this library's class (in eval mode), by the official_renames table."
+    "A StackGAN-PyTorch or DF-GAN checkpoint loaded into this library's class (in eval mode), by the official renaming tables."
     path = Path(path)
     if stage not in (None, 1, 2): raise ValueError(f"stage must be 1, 2 or None, got {stage!r}.")
-    if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}: give the path of a netG_epoch_N.pth or netD_epoch_last.pth of StackGAN-PyTorch.")
+    if part not in (None, 'G', 'D'): raise ValueError(f"part must be 'G', 'D' or None, got {part!r}.")
+    if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}: give the path of a netG_epoch_N.pth or netD_epoch_last.pth of StackGAN-PyTorch, "
+                                                   "or a state_epoch_N.pth of DF-GAN.")
     try:
         with open(path, 'rb') as f: head = f.read(2)
         if not zipfile.is_zipfile(path) and head != b'\x80\x02':  # torch files: a zip archive, or (before PyTorch 1.6) a protocol-2 pickle
@@ -325,15 +357,21 @@ def load_official(path:str|Path, # a StackGAN-PyTorch file: netG_epoch_N.pth (ei
     except Exception as e:
         raise ValueError(f"{path} is not a readable torch state dict ({type(e).__name__}): it may be truncated, or hold code rather than "
                          "plain weights. Download it again, or give a netG/netD file saved by StackGAN-PyTorch.") from None
+    if isinstance(sd, dict) and isinstance(sd.get('model'), dict) and {'netG', 'netD', 'netC'} & set(sd['model']):  # DF-GAN's trainer: G, D and D's sentence head in one file
+        if stage is not None: raise ValueError(f"{path} holds DF-GAN's models, which have no stages: leave stage out (part='G' or 'D' picks the model).")
+        from stackgan_edu.dfgan import load_dfgan_official  # imported here: the DF-GAN chapter builds on this one
+        return load_dfgan_official(sd['model'], path, part, into)
     if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         raise ValueError(f"{path} holds no state dict of tensors: give a netG/netD file saved by StackGAN-PyTorch.")
     sd = strip_prefix(sd, 'module.')
     kind = official_kind(sd)
     if kind is None:
-        raise ValueError(f"{path} is not a StackGAN-PyTorch checkpoint (none of ca_net.fc.weight, STAGE1_G.*, encode_img.0.weight): "
-                         "give a netG_epoch_N.pth or netD_epoch_last.pth of that code; this library's own runs load with load_run.")
+        raise ValueError(f"{path} is not a StackGAN-PyTorch checkpoint (none of ca_net.fc.weight, STAGE1_G.*, encode_img.0.weight) nor DF-GAN's: "
+                         "give a netG_epoch_N.pth or netD_epoch_last.pth of that code, or DF-GAN's state_epoch_N.pth; this library's own runs load with load_run.")
     want, what = OFFICIAL_MODELS[kind]
+    if part is not None and not kind.endswith(part):
+        raise ValueError(f"{path} holds StackGAN-PyTorch's {what}, not a {'generator' if part == 'G' else 'discriminator'}: pass part={kind[-1]!r}, or give a net{part} file.")
     if stage is not None and stage != want:
         raise ValueError(f"{path} holds StackGAN-PyTorch's {what}, not a Stage-{'I' * stage} model: pass stage={want}, or give a Stage-{'I' * stage} file.")
     if into is None:

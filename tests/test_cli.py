@@ -55,6 +55,14 @@ def test_fine_reader_check_and_a_bad_path(tmp_path):
     assert r.returncode == 1 and str(bad) in r.stderr and 'classifier --fine --train' in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, "one line, no traceback"
 
+def test_the_coach_is_another_reader():
+    "`classifier --fine --coach` checks the shipped coach (another width and seed than the judge); --coach alone is refused in one line."
+    judge, coach = cli('classifier', '--fine'), cli('classifier', '--fine', '--coach')
+    assert coach.returncode == 0, coach.stderr
+    assert 'width 16' in coach.stdout and 'seed 1' in coach.stdout and 'width 24' in judge.stdout and 'seed 0' in judge.stdout, (coach.stdout, judge.stdout)
+    r = cli('classifier', '--coach')
+    assert r.returncode == 1 and '--fine' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
 def test_train_tiny_then_resume(tmp_path):
     run = tmp_path / 'run'
     r = cli('train', 'dcgan', '--preset', 'tiny', '--out', run, '--steps', 3, '--quiet')

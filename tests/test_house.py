@@ -15,7 +15,7 @@ def test_bench_never_imports_the_command_line():
     bad = [p.name for p in (ROOT / 'bench').glob('*.py') if re.search(r'stackgan_edu\.cli|from stackgan_edu import cli', p.read_text())]
     assert not bad, bad
 
-COURSE = ['01_gan_basics', '02_cgan', '03_ca', '04_stage1', '05_stage2']  # then DF-GAN and the comparison, the capstone
+COURSE = ['01_gan_basics', '02_cgan', '03_ca', '04_stage1', '05_stage2', '06_dfgan']  # then the comparison, the capstone
 
 def test_the_course_comes_first_in_its_order():
     chapters = sorted(p.stem for p in (ROOT / 'nbs').glob('[0-9]*.ipynb'))

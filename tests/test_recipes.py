@@ -66,13 +66,18 @@ def test_losses_against_a_stub_discriminator(name):
         c, cw = 5 * 0.3, 5 * -0.7
         want_D = (softplus(-(real + c)) + softplus(-(real - 1))) / 2 + (softplus(fake + c) + softplus(real + cw) + softplus(fake - 1)) / 3
         want_G = softplus(-(fake + c)) + softplus(-(fake - 1)) + cfg.kl_weight * penalty
+    elif name == 'dfgan':  # hinge on raw scores (negatives weighted w) plus MA-GP: the stub's gradient is 2/N on each pixel and 5 on the condition
+        w, c, cw, N, relu = cfg.wrong_weight, 5 * 0.3, 5 * -0.7, 3 * cfg.size ** 2, lambda v: max(v, 0.0)
+        want_D = relu(1 - (real + c)) + w * (relu(1 + fake + c) + relu(1 + real + cw)) + cfg.gp_weight * (4 / N + 25) ** (cfg.gp_power / 2)
+        want_G = -(fake + c)
     else:  # matching-aware: real+caption, and with weight w the fake+caption and real+mismatched caption
         w, c, cw = cfg.wrong_weight, 5 * 0.3, 5 * -0.7
         want_D = softplus(-(real + c)) + w * (softplus(fake + c) + softplus(real + cw))
         want_G = softplus(-(fake + c)) + (cfg.kl_weight * penalty if cfg.kl_weight else 0.0)
-    if name not in ('dcgan', 'cgan-label'):
+    if name == 'dfgan': assert logs['D_wrong'] == pytest.approx(real + 5 * -0.7, abs=1e-5)  # DF-GAN logs raw scores
+    elif name not in ('dcgan', 'cgan-label'):
         assert logs['D_wrong'] == pytest.approx(torch.sigmoid(torch.tensor(real + 5 * -0.7)).item(), abs=1e-5)
-    assert loss_D.item() == pytest.approx(want_D, abs=1e-5), (name, loss_D.item(), want_D)
+    assert loss_D.item() == pytest.approx(want_D, rel=1e-6, abs=1e-5), (name, loss_D.item(), want_D)
     assert loss_G.item() == pytest.approx(want_G, abs=1e-5), (name, loss_G.item(), want_G)
     assert logs['D_x'] > logs['D_G_z']  # the stub prefers the real images, as logged
 

@@ -78,3 +78,13 @@ def test_bad_inputs_one_line_each(tmp_path, runs):
     one_line_error(cli('sample', '--run', s1, 'a bird', '--out', tmp_path / 'x.txt'), '.png or .jpg')
     one_line_error(cli('sample', 'a bird', '--out', tmp_path / 'keep.png'), 'either --run DIR')
     assert (tmp_path / 'keep.png').read_bytes() == b'my picture'
+
+def test_train_stage2_with_stage1_flag(tmp_path, runs):
+    "`train stage2 --stage1 DIR` refines the named Stage-I run (recorded in config.json); the flag is refused where it means nothing."
+    import json
+    r = cli('train', 'stage2', '--preset', 'tiny', '--stage1', runs / 'stage1', '--steps', '1', '--out', tmp_path / 's2', '--quiet')
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / 's2' / 'config.json').read_text())['stage1_run'] == str((runs / 'stage1').resolve())
+    one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--stage1', runs / 'stage1', '--out', tmp_path / 'd'), '--stage1', 'drop it')
+    one_line_error(cli('train', 'stage2', '--preset', 'cpu', '--stage1', tmp_path / 'nothing', '--out', tmp_path / 'x'), 'not a run folder')
+    one_line_error(cli('train', 'stage2', '--resume', '--stage1', runs / 'stage1', '--out', tmp_path / 's2'), '--resume', '--stage1')
