@@ -62,10 +62,10 @@ def _text_encoder(a):
         print(text.describe_text_encoder(enc))
 
 def _classifier(a):
+    which = 'coach' if getattr(a, 'coach', False) else 'judge'
+    if which == 'coach' and not a.fine: raise UserError("--coach is a fine-detail reader: add --fine.")
     if a.train:
         from stackgan_edu import classifier
-        which = 'coach' if getattr(a, 'coach', False) else 'judge'
-        if which == 'coach' and not a.fine: raise UserError("--coach is a fine-detail reader: add --fine.")
         file = classifier.fine_role(which)[0] if a.fine else 'classifier.pt'
         if not a.out: raise UserError(f"--train needs --out DIR: where to write {file} and its model card.")
         _writable_dir(a.out)
@@ -75,8 +75,7 @@ def _classifier(a):
         else: classifier.train_classifier(a.out, seed=a.seed or 0)
     else:
         from stackgan_edu import classifier
-        if getattr(a, 'coach', False) and not a.fine: raise UserError("--coach is a fine-detail reader: add --fine.")
-        if a.fine: print(classifier.describe_fine_reader(classifier.load_fine_reader(a.path, which='coach' if a.coach else 'judge')))
+        if a.fine: print(classifier.describe_fine_reader(classifier.load_fine_reader(a.path, which=which)))
         else: print(classifier.describe_classifier(classifier.load_classifier(a.path)))
 
 # %% ../nbs/toolbox/09_cli.ipynb #92eef1cb
