@@ -6,7 +6,7 @@
 __all__ = ['BIRDS_MAX', 'UserError', 'make_parser', 'main']
 
 # %% ../nbs/toolbox/09_cli.ipynb #ccbe288d
-import argparse, json, sys
+import argparse, json, os, sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -92,7 +92,10 @@ def _train(a):
     from stackgan_edu.runs import get_config, train_run, load_config, recipe_entry, run_state
     recipe_entry(a.recipe)  # an unknown name fails here, in one line
     out, cfg = Path(a.out), None
-    if run_state(out) == 'config-only':
+    say = int(os.environ.get('RANK', '0')) == 0  # under torchrun only the main process speaks
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    again = 'stackgan-edu' if world == 1 else f'torchrun --nproc_per_node {world} -m stackgan_edu.cli'
+    if run_state(out) == 'config-only' and say:
         print(f"{out} holds the config of a run that stopped before its first checkpoint: "
               + ("starting that run from step 0." if a.resume else "starting a new run in its place (--resume would restart the saved one)."))
     if a.resume:
@@ -110,13 +113,13 @@ def _train(a):
         if a.stage1 is not None:
             if not hasattr(cfg, 'stage1_run'): raise UserError(f"--stage1 names the Stage-I that stage2 refines; {a.recipe} has none: drop it.")
             cfg = replace(cfg, stage1_run=str(a.stage1))
-    learn = train_run(cfg, a.out, resume=a.resume, steps=a.steps, device=a.device, quiet=a.quiet)
+    learn = train_run(cfg, a.out, resume=a.resume, steps=a.steps, device=a.device, quiet=a.quiet)  # under torchrun: one of several processes
     last = {k: round(v, 4) for k, v in learn.logs.items()}
     if learn.interrupted:
-        print(f"stackgan-edu train: stopped by {learn.interrupted} at step {learn.step}; checkpoint saved in {a.out}. "
-              f"Continue with: stackgan-edu train {a.recipe} --resume --out {a.out}", file=sys.stderr)
+        if say: print(f"stackgan-edu train: stopped by {learn.interrupted} at step {learn.step}; checkpoint saved in {a.out}. "
+                      f"Continue with: {again} train {a.recipe} --resume --out {a.out}", file=sys.stderr)
         raise SystemExit(130)
-    print(f"trained {learn.config.recipe} ({learn.config.preset}) to step {learn.step}: {last}; run folder {a.out}")
+    if say: print(f"trained {learn.config.recipe} ({learn.config.preset}) to step {learn.step}: {last}; run folder {a.out}")
 
 def _eval(a):
     from stackgan_edu.runs import evaluate_run, write_eval
@@ -276,3 +279,6 @@ def main(argv:list[str]|None=None) -> int:
         print(f"stackgan-edu {args.command}: interrupted (files are written atomically: what was saved before is intact)", file=sys.stderr)
         return 130
     return 0
+
+# %% ../nbs/toolbox/09_cli.ipynb #e66d0853
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m stackgan_edu.cli ...` (as torchrun starts it); a notebook has no __file__

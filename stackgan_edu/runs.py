@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['RECIPES', 'CHAPTERS', 'RUN_FILES', 'MAX_CAPTION_CHARS', 'RunError', 'RunConfig', 'make_optimizers', 'RecipeEntry',
            'named_presets', 'register_recipe', 'recipes', 'recipe_entry', 'get_config', 'build_learner',
-           'training_dataset', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'run_state',
-           'standard_callbacks', 'train_run', 'load_run', 'evaluate_run', 'write_eval', 'check_captions', 'sample_run',
-           'sample_sheet']
+           'init_distributed', 'training_dataset', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config',
+           'run_state', 'standard_callbacks', 'train_run', 'load_run', 'evaluate_run', 'write_eval', 'check_captions',
+           'sample_run', 'sample_sheet']
 
 # %% ../nbs/toolbox/08_runs.ipynb #81a54ab4
-import json
+import json, os
 from dataclasses import dataclass, fields, asdict, replace
 from pathlib import Path
 from typing import Callable
@@ -107,11 +107,28 @@ def build_learner(cfg:RunConfig, # a whole run's config (its `recipe` names the 
                   cbs=(), # callbacks
                   device=None, # a torch device; the fastest available if None
                   **kwargs): # passed on to the recipe's builder
-    "The learner of a config, built by its recipe's builder."
+    "The learner of a config, built by its recipe's builder (under several processes, this process's share of the run: `distribute`)."
+    from stackgan_edu.learner import distribute
     learn = recipe_entry(cfg.recipe).build(cfg, run_dir=run_dir, cbs=cbs, device=device, **kwargs)
     if getattr(cfg, 'channels_last', False):  # in place: the optimisers keep the same parameters
         for m in (learn.G, learn.D): m.to(memory_format=torch.channels_last)
-    return learn
+    return distribute(learn)
+
+def init_distributed(device=None, # the device asked for; the fastest available if None
+                    ) -> torch.device:
+    "This process's device; under `torchrun` with several processes it also joins their group (nccl on GPUs, gloo on the CPU), each process on GPU LOCAL_RANK."
+    from stackgan_edu.core import get_device
+    device, world = get_device(device), int(os.environ.get('WORLD_SIZE', '1'))
+    if world == 1: return device
+    import torch.distributed as dist
+    if device.type == 'mps': raise RunError("Several processes train on CUDA GPUs (nccl) or on the CPU (gloo), not on mps: pass --device cpu, or run one process.")
+    if device.type == 'cuda':
+        local = int(os.environ.get('LOCAL_RANK', '0'))
+        if local >= torch.cuda.device_count():
+            raise RunError(f"Process {local} of this machine has no GPU of its own ({torch.cuda.device_count()} visible): start at most that many (torchrun --nproc_per_node).")
+        device = torch.device('cuda', local); torch.cuda.set_device(device)
+    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    return device
 
 # %% ../nbs/toolbox/08_runs.ipynb #5d26c3c6
 def training_dataset(cfg:RunConfig, # names the data (cfg.data, cfg.data_kind, cfg.per_species, cfg.seed)
@@ -190,13 +207,13 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
               cbs=(), # extra callbacks
               minutes:float=5.0, # at most this much training time between two checkpoints
              ):
-    "Train a config into a run folder with the standard callbacks; returns the learner (`learn.interrupted` if stopped by a signal)."
-    from stackgan_edu.core import get_device
-    from stackgan_edu.learner import load_checkpoint
+    "Train a config into a run folder with the standard callbacks (under `torchrun`, as one of several processes); returns the learner (`learn.interrupted` if stopped by a signal)."
+    from stackgan_edu.learner import load_checkpoint, is_main_process, world_info, undistribute
     out = Path(out); state = run_state(out)
     if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or steps < 1):
         raise RunError(f"steps must be a whole number >= 1, got {steps!r}.")
-    device = get_device(device)
+    joins = int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized()
+    device = init_distributed(device)  # under torchrun: this process's GPU, in the group of all
     if state == 'foreign':
         raise RunError(f"{out} holds other files and no run: choose a new or empty folder for --out." if out.is_dir()
                        else f"--out {out} is a file, not a folder: choose a folder name.")
@@ -210,21 +227,27 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
         if cfg is None: raise RunError("Give a config (or a recipe and a preset) to train a new run.")
         if state == 'checkpoint': raise RunError(f"{out} already holds a run: pass --resume to continue it, or choose another --out.")
     steps = steps if steps is not None else cfg.steps
+    main = is_main_process()  # only the main process writes
+    if world_info()[1] > 1: torch.distributed.barrier()  # every process has read the folder's state before any writes
     created = not out.exists()
-    ensure_writable_dir(out)
-    if state == 'config-only' and not resume:  # a run that never saved a checkpoint: nothing of it is worth keeping
+    if main: ensure_writable_dir(out)
+    if main and state == 'config-only' and not resume:  # a run that never saved a checkpoint: nothing of it is worth keeping
         (out / 'metrics.jsonl').unlink(missing_ok=True)
     every = every or max(1, steps // 10)
     try: learn = build_learner(cfg, run_dir=out, cbs=standard_callbacks(every, quiet, minutes) + list(cbs), device=device)
     except BaseException:
-        if created and out.is_dir() and not any(out.iterdir()): out.rmdir()  # a refused run leaves no empty folder behind
+        if main and created and out.is_dir() and not any(out.iterdir()): out.rmdir()  # a refused run leaves no empty folder behind
         raise
     if resume and state == 'checkpoint':
         load_checkpoint(learn, out / 'checkpoint.pt')
         if steps < learn.step: raise RunError(f"{out} is already at step {learn.step}: ask for --steps {learn.step} or more.")
-    if not resume or state == 'config-only': save_config(learn.config, out / 'config.json')
+    if main and (not resume or state == 'config-only'): save_config(learn.config, out / 'config.json')
     learn.interrupted, learn.resumed_from = None, learn.step
-    return learn.fit(steps)
+    learn.fit(steps)
+    if world_info()[1] > 1:  # several processes: hand back the plain players, and leave the group if this call joined it
+        undistribute(learn)  # first: a group must not end through DDP's wrappers
+        if joins: torch.distributed.destroy_process_group()
+    return learn
 
 # %% ../nbs/toolbox/08_runs.ipynb #9655dee4
 def load_run(run:str|Path, # a run folder written by `train_run`

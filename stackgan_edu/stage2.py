@@ -39,6 +39,9 @@ class ResBlock(nn.Module):
     def forward(self, x): return self.relu(x + self.block(x))
 
 # %% ../nbs/05_stage2.ipynb #390ca981
+from .cgan import FCCondition  # Stage-II's own fixed text layer, for the paper's ablation without CA
+from .stage1 import STAGE_CONDS
+
 class StageIIGenerator(nn.Module):
     "(z, phi_t) -> (image, aux): the frozen Stage-I's image encoded to 1/4 size, Stage-II's own CA sample tiled and joined, residual blocks, up blocks, tanh."
     def __init__(self, stage1:StageIGenerator, # the trained Stage-I generator (frozen here)
@@ -47,57 +50,74 @@ class StageIIGenerator(nn.Module):
                  size:int=256, # output size: Stage-I's size times a power of two >= 2 (the paper: 64 -> 256)
                  r_num:int=4, # residual blocks (StackGAN-PyTorch's R_NUM: 4 for birds, 2 for COCO)
                  cond_act:str='relu', # CA's activation: 'relu' (StackGAN-PyTorch) or 'leaky_relu' (the TF code)
-                 d_cond:str='mu', # what D is given: 'mu' (Stage-II's mu, detached) or 'text' (phi_t)
+                 d_cond:str='mu', # what D is given: 'mu' (Stage-II's mu, detached; Stage-I's when the text is read once) or 'text' (phi_t)
                  residual_out:bool=False, # add the output to Stage-I's image, upsampled (starting from it exactly), instead of painting it whole (the paper)
+                 cond:str='ca', # Stage-II's own conditioning: 'ca' (CA) or 'fc' (the fixed layer: the paper's ablation without CA)
+                 text_twice:bool=True, # Stage-II reads the text too (the paper); False: it refines Stage-I's image alone (the ablation "text once")
                 ):
         super().__init__()
         s1, k = stage1.size, size // stage1.size
         if size % s1 or k < 2 or k & (k - 1):
             raise ValueError(f"Stage-II makes {size} px images from Stage-I's {s1} px: its size must be {s1} times a power of two >= 2 (e.g. {4 * s1}).")
+        if cond not in STAGE_CONDS: raise RunError(f"cond {cond!r} is not one of {', '.join(STAGE_CONDS)}.")
         self.stage1 = stage1.requires_grad_(False).eval()  # frozen: no gradients, running statistics kept
-        self.ca = CondAugment(stage1.text_dim, ng, act=make_act(cond_act))
+        self.cond, self.text_twice = cond, text_twice
+        if text_twice and cond == 'ca': self.ca = CondAugment(stage1.text_dim, ng, act=make_act(cond_act))
+        if text_twice and cond == 'fc': self.text_fc = FCCondition(stage1.text_dim, ng)
         self.encoder = nn.Sequential(nn.Sequential(conv3x3(3, ngf), nn.ReLU(True)),  # s1 x s1
                                      down_block_no_bias(ngf, 2 * ngf, act='relu'), down_block_no_bias(2 * ngf, 4 * ngf, act='relu'))  # -> s1/4
-        self.joint = nn.Sequential(conv3x3(4 * ngf + ng, 4 * ngf), nn.BatchNorm2d(4 * ngf), nn.ReLU(True))
+        self.joint = nn.Sequential(conv3x3(4 * ngf + (ng if text_twice else 0), 4 * ngf), nn.BatchNorm2d(4 * ngf), nn.ReLU(True))
         self.residual = nn.Sequential(*[ResBlock(4 * ngf) for _ in range(r_num)])
         n_up = int(math.log2(size // (s1 // 4)))
         chans = [4 * ngf // 2 ** i for i in range(n_up + 1)]
         self.ups = nn.Sequential(*[up_block(a, b) for a, b in zip(chans, chans[1:])])  # s1/4 -> size
         self.to_rgb = nn.Sequential(conv3x3(chans[-1], 3), nn.Identity() if residual_out else nn.Tanh())
-        for m in (self.ca, self.encoder, self.joint, self.residual, self.ups, self.to_rgb): m.apply(init_gan_weights)
+        own = [self.conditioning] if text_twice else []
+        for m in own + [self.encoder, self.joint, self.residual, self.ups, self.to_rgb]: m.apply(init_gan_weights)
         if residual_out: nn.init.zeros_(self.to_rgb[0].weight)  # at first, Stage-II's image is Stage-I's, upsampled
         self.residual_out = residual_out
         self.text_dim, self.ng, self.nz, self.ngf, self.size, self.r_num = stage1.text_dim, ng, stage1.nz, ngf, size, r_num
         self.d_cond, self.text_space = d_cond, stage1.text_space
-        self.d_dim = ng if d_cond == 'mu' else stage1.text_dim
+        self.d_dim = (ng if text_twice else stage1.ng) if d_cond == 'mu' else stage1.text_dim
+    @property
+    def conditioning(self) -> nn.Module|None:
+        "Stage-II's own text layer: CA ('ca'), the fixed layer ('fc'), or None when the text is read once."
+        if not self.text_twice: return None
+        return self.ca if self.cond == 'ca' else self.text_fc
     def train(self, mode:bool=True):
         "Set train or eval mode for Stage-II's layers; Stage-I stays in eval mode."
         super().train(mode); self.stage1.eval(); return self
+    def condition_mean(self, phi_t):
+        "Stage-II's condition without its noise, detached (CA's mu, or the fixed layer's output); Stage-I's when the text is read once."
+        if not self.text_twice: return self.stage1.condition_mean(phi_t)
+        return self.ca.d_input(phi_t) if self.cond == 'ca' else self.text_fc(phi_t)[0].detach()
     def d_input(self, phi_t):
-        "What D is given for text embeddings phi_t: Stage-II's mu, detached ('mu'), or phi_t itself ('text')."
-        if self.d_cond == 'mu': return self.ca.d_input(phi_t)
+        "What D is given for text embeddings phi_t: the condition's mean, detached ('mu'), or phi_t itself ('text')."
+        if self.d_cond == 'mu': return self.condition_mean(phi_t)
         check_text_dim(phi_t, self.text_dim, 'D'); return phi_t
-    def refine(self, low, c_hat):
-        "The Stage-II image for a Stage-I image `low` and Stage-II's condition c_hat."
+    def refine(self, low, c_hat=None):
+        "The Stage-II image for a Stage-I image `low` and Stage-II's condition c_hat (None when the text is read once)."
         h = self.encoder(low)  # 3 x s1 x s1 -> 4ngf x s1/4 x s1/4
-        c = c_hat[:, :, None, None].expand(-1, -1, *h.shape[-2:])  # c_hat tiled over the grid (M_g x M_g)
-        h = self.residual(self.joint(torch.cat([h, c], 1)))  # [image, text] -> 4ngf x M_g x M_g
+        if self.text_twice:
+            c = c_hat[:, :, None, None].expand(-1, -1, *h.shape[-2:])  # c_hat tiled over the grid (M_g x M_g)
+            h = torch.cat([h, c], 1)  # [image, text]
+        h = self.residual(self.joint(h))  # -> 4ngf x M_g x M_g
         out = self.to_rgb(self.ups(h))  # -> 3 x size x size
         if not self.residual_out: return out
         base = F.interpolate(low, size=out.shape[-2:], mode='bilinear', align_corners=False)  # Stage-I's image at Stage-II's size
         return torch.tanh(torch.atanh(base.clamp(-0.999, 0.999)) + out)  # the correction is added before tanh: the sum stays in [-1, 1]
     def forward(self, z, # noise, n x Nz (goes to Stage-I)
-                embedding, # phi_t, n x text_dim (read by both stages)
+                embedding, # phi_t, n x text_dim (read by both stages, or by Stage-I alone)
                 wrong_embedding=None, # mismatched captions' phi_t: aux then carries D's input for them too
-                eps=None, # Stage-II's CA noise, n x Ng; drawn if None
+                eps=None, # Stage-II's CA noise, n x Ng; drawn if None (ignored without CA or when the text is read once)
                 eps1=None, # Stage-I's CA noise; drawn if None
                 text_space=None, # the embeddings' text space, checked against the model's when given
                ):
-        "(images, aux): aux['d_cond'] (and 'd_wrong') for D, aux['penalties'] with Stage-II's kl_loss, aux['stage1'] the Stage-I images."
+        "(images, aux): aux['d_cond'] (and 'd_wrong') for D, aux['penalties'] with Stage-II's kl_loss (if it has CA), aux['stage1'] the Stage-I images."
         if text_space is not None: check_text_space(self.text_space, text_space, 'This generator')
         with torch.no_grad(): low, _ = self.stage1(z, embedding, eps=eps1)
         low = low.detach()
-        c_hat, penalties = self.ca(embedding, eps)
+        c_hat, penalties = self.conditioning(embedding, eps) if self.text_twice else (None, {})
         aux = {'d_cond': self.d_input(embedding), 'penalties': penalties, 'stage1': low}
         if wrong_embedding is not None: aux['d_wrong'] = self.d_input(wrong_embedding)
         return self.refine(low, c_hat), aux
@@ -193,6 +213,7 @@ class StageIIConfig(StageIConfig):
     residual_out:bool = False # Stage-II adds a correction to Stage-I's upsampled image (True) or paints the image whole (False, the paper)
     coach_weight:float = 0.0 # weight of the fine-detail coach's cross-entropy in G's loss (0: none, as in the paper; the built-in birds only)
     consistency_weight:float = 0.0 # weight of L1(Stage-II's image averaged down to Stage-I's size, Stage-I's image) in G's loss (0: none, as in the paper)
+    text_twice:bool = True # Stage-II's G reads the text too (the paper); False: it refines Stage-I's image alone (the paper's ablation "text once")
 
 STAGE2_PRESETS = named_presets('stage2',
     tiny=StageIIConfig(size=64, ng=8, nd=8, ngf=8, ndf=4, r_num=2, batch_size=8, per_species=1, steps=5, mismatch='data'),
@@ -211,7 +232,7 @@ def stage1_generator(cfg:StageIIConfig, # names the Stage-I run
             raise RunError("Stage-II refines a trained Stage-I: train one with `stackgan-edu train stage1 --preset cpu --out runs/stage1`, "
                            "then give it with --stage1 runs/stage1 (in Python: stage1_run='runs/stage1').")
         t = STAGE1_PRESETS['tiny']
-        return StageIGenerator(text_dim, t.ng, cfg.nz, t.ngf, cfg.size // 4, cfg.cond_act, 'mu', text_space).to(device), ''
+        return StageIGenerator(text_dim, t.ng, cfg.nz, t.ngf, cfg.size // 4, cfg.cond_act, 'mu', text_space, cfg.cond).to(device), ''
     run = Path(cfg.stage1_run).expanduser().resolve()
     learn1 = load_run(run, device=device)
     if learn1.config.recipe != 'stage1':
@@ -219,6 +240,8 @@ def stage1_generator(cfg:StageIIConfig, # names the Stage-I run
     G1 = unwrap(learn1.G)
     check_text_space(G1.text_space, text_space, f'The Stage-I run {run}')
     if G1.nz != cfg.nz: raise RunError(f"The Stage-I run {run} draws z of size {G1.nz}, this config {cfg.nz}: pass --set nz={G1.nz}.")
+    if G1.cond != cfg.cond:
+        raise RunError(f"The Stage-I run {run} conditions through {G1.cond!r}, this config through {cfg.cond!r}: both stages condition alike, pass --set cond={G1.cond}.")
     return G1, str(run)
 
 def stage2_learner(preset='cpu', # 'tiny', 'cpu', 'paper', or a StageIIConfig
@@ -236,8 +259,8 @@ def stage2_learner(preset='cpu', # 'tiny', 'cpu', 'paper', or a StageIIConfig
     ds, embedder, text_dim, space = text_training_data(cfg, embedder)
     G1, run1 = stage1_generator(cfg, text_dim, space, device)
     cfg = replace(cfg, text_space=space, stage1_run=run1)
-    G = StageIIGenerator(G1, cfg.ng, cfg.ngf, cfg.size, cfg.r_num, cfg.cond_act, cfg.d_cond, cfg.residual_out).to(device)
-    D = StageIIDiscriminator(cfg.ndf, cfg.size, MuInput(cfg.ng) if cfg.d_cond == 'mu' else TextCompressor(text_dim, cfg.nd),
+    G = StageIIGenerator(G1, cfg.ng, cfg.ngf, cfg.size, cfg.r_num, cfg.cond_act, cfg.d_cond, cfg.residual_out, cfg.cond, cfg.text_twice).to(device)
+    D = StageIIDiscriminator(cfg.ndf, cfg.size, MuInput(G.d_dim) if cfg.d_cond == 'mu' else TextCompressor(text_dim, cfg.nd),
                              attr_sizes(cfg.attr_set) if cfg.attr_weight else ()).to(device)
     opt_G = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=cfg.lr_G, betas=tuple(cfg.betas_G))  # Stage-I is frozen
     opt_D = make_optimizers(G, D, cfg)[1]

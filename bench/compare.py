@@ -1,0 +1,166 @@
+"""StackGAN (Stage-I + Stage-II) against DF-GAN on the built-in birds at the `cpu` preset: the same output size (128 px),
+metrics measured along the way, resumable.
+
+    python bench/compare.py [--seeds 0,1] [--out runs/compare] [--segments 4] [--n 500] [--threads N]
+                            [--stage1-runs PATTERN] [--only stackgan,dfgan] [--preset cpu] [--table] [--plan]
+
+For each seed, each model is trained in `--segments` equal parts of its preset's steps; after each part the run is measured
+with `evaluate_learner` (FID in the bird reader's feature space, Inception Score over its species, R-precision, coarse and
+fine attribute accuracy, diversity) on `--n` test-species captions at 128 px, and one JSON line is appended to
+OUT/results.jsonl with the steps, the images seen, and the training seconds so far (wall clock of the training calls
+alone, measured in this process, with the threads it used: a clock that other work on the machine slows, so the
+comparison chapter projects time from the steps and the step times bench/train_step.py measures alone instead).
+StackGAN starts from its Stage-I run: the Stage-I `cpu` run of the same seed (`--stage1-runs`, default
+'runs/stage1_cpu_preset_seed{seed}', trained into OUT if missing), whose images, upsampled to 128 px, are measured as
+StackGAN's first point (part 0; its train_seconds are read from the Stage-I run's log).
+A rerun skips every measured part and resumes an interrupted training from its checkpoint, so it can run in pieces.
+
+Also written: OUT/models.json (parameters, and FLOPs per generated image counted by torch.utils.flop_counter).
+--table prints the final parts' figures per model, mean (min-max) over seeds, from what is stored; --plan prints the runs.
+"""
+import argparse, json, math, statistics, sys, time
+from pathlib import Path
+
+import torch
+
+from stackgan_edu.runs import get_config, train_run, load_run
+from stackgan_edu.learner import read_log
+from stackgan_edu.metrics import evaluate_learner, json_safe
+from stackgan_edu.compare import generator_flops
+
+p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+p.add_argument('--seeds', default='0,1')
+p.add_argument('--out', type=Path, default=Path('runs/compare'))
+p.add_argument('--segments', type=int, default=4, help='parts of each training, each followed by a measurement')
+p.add_argument('--n', type=int, default=500, help='test-species captions (and images) per measurement')
+p.add_argument('--threads', type=int, default=torch.get_num_threads())
+p.add_argument('--stage1-runs', default='runs/stage1_cpu_preset_seed{seed}', help="Stage-I cpu runs to refine, by seed")
+p.add_argument('--only', default='stackgan,dfgan')
+p.add_argument('--preset', default='cpu', help="cpu (the comparison) or tiny (a seconds-long check of this script)")
+p.add_argument('--table', action='store_true', help='train nothing: print the table of what is stored')
+p.add_argument('--plan', action='store_true', help='train nothing: print the runs and their steps')
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+seeds = [int(s) for s in a.seeds.split(',')]
+models = [m for m in a.only.split(',') if m]
+if not seeds or a.segments < 1 or set(models) - {'stackgan', 'dfgan'}:
+    p.error("--seeds takes e.g. 0,1; --segments >= 1; --only takes stackgan and/or dfgan.")
+a.out.mkdir(parents=True, exist_ok=True)
+RESULTS = a.out / 'results.jsonl'
+
+def stored() -> dict:
+    "{(model, seed, part): record} of the measurements made so far."
+    if not RESULTS.exists(): return {}
+    recs = [json.loads(l) for l in RESULTS.read_text().splitlines() if l.strip()]
+    return {(r['model'], r['seed'], r['part']): r for r in recs}
+
+def record(rec:dict):
+    with open(RESULTS, 'a') as f: f.write(json.dumps(json_safe(rec)) + '\n')
+
+def log_seconds(run:Path) -> float:
+    "Training seconds of a run from its log: the sum of the gaps between records, gaps over 10 minutes (a pause) left out."
+    t = [r['time'] for r in read_log(run)]
+    return sum(d for d in (b - a_ for a_, b in zip(t, t[1:])) if d < 600)
+
+def describe(name:str, learn) -> dict:
+    from stackgan_edu.files import unwrap
+    G, D = unwrap(learn.G), unwrap(learn.D)
+    n = lambda m: sum(q.numel() for q in m.parameters())
+    z, e = torch.randn(4, learn.config.nz), torch.randn(4, G.text_dim)
+    info = {'G_params': n(G), 'D_params': n(D), 'G_flops_per_image': generator_flops(G, z, e), 'size': learn.config.size,
+            'batch_size': learn.config.batch_size, 'steps': learn.config.steps}
+    if name == 'stackgan': info['G_params_stage1'] = n(G.stage1); info['G_params_stage2_only'] = info['G_params'] - n(G.stage1)
+    return info
+
+def measure(learn, **extra) -> dict:
+    "evaluate_learner's figures (Stage-II: also Stage-I's upsampled, via compare_stages' alike measure) with the run's progress."
+    t = time.monotonic()
+    res = evaluate_learner(learn, n=a.n)
+    keep = ('fid', 'fid_real_vs_real', 'is', 'is_std', 'is_cap', 'attr_acc', 'attr_acc_real', 'fine_acc', 'fine_acc_real',
+            'fine_chance', 'r_precision', 'diversity', 'size')
+    return {**extra, **{k: res[k] for k in keep if k in res}, 'eval_seconds': round(time.monotonic() - t, 1)}
+
+def stage1_point(seed:int, s1:Path) -> dict:
+    "StackGAN's first point: the Stage-I run's images upsampled to 128 px, measured like the rest."
+    from stackgan_edu.stage2 import stage2_learner
+    import torch.nn.functional as F
+    learn = load_run(s1, device='cpu')
+    # measure Stage-I's samples at Stage-II's size: a Stage-II learner's data gives the same 128 px birds and captions
+    l2 = stage2_learner(a.preset, stage1_run=str(s1), steps=1, device='cpu', embedder=learn.embedder)
+    class Up(torch.nn.Module):  # Stage-I's G, its images upsampled (bilinear) to 128 px: what a Stage-II adding nothing would give
+        def __init__(self, g, size): super().__init__(); self.g, self.size = g, size
+        def forward(self, z, e, wrong=None, eps=None, eps1=None, **kw):
+            img, aux = self.g(z, e, wrong, eps=eps1)
+            return F.interpolate(img, size=self.size, mode='bilinear', align_corners=False), aux
+    l2.G = Up(learn.G, l2.config.size)
+    return measure(l2, steps=0, images=0)
+
+def train_in_parts(name:str, seed:int, cfg, run:Path, clock0:float, done:dict):
+    "Train cfg into run in a.segments parts, measuring after each part not yet measured."
+    total, elapsed = cfg.steps, clock0
+    for part in range(1, a.segments + 1):
+        steps = round(total * part / a.segments)
+        if (name, seed, part) in done: elapsed = done[(name, seed, part)]['train_seconds']; continue
+        t = time.monotonic()
+        ck = run / 'checkpoint.pt'
+        before = torch.load(ck, map_location='cpu', weights_only=False)['step'] if ck.exists() else 0
+        if before < steps: train_run(cfg, run, resume=ck.exists(), steps=steps, quiet=True, device='cpu')
+        elapsed += time.monotonic() - t
+        learn = load_run(run, device='cpu')
+        rec = measure(learn, model=name, seed=seed, part=part, steps=steps, images=steps * cfg.batch_size,
+                      train_seconds=round(elapsed, 1), threads=a.threads)
+        record(rec); print(json.dumps(rec), flush=True)
+
+def table():
+    recs = stored()
+    info = json.loads((a.out / 'models.json').read_text()) if (a.out / 'models.json').exists() else {}
+    rows = {}
+    for (m, s, part), r in recs.items():
+        if part == a.segments: rows.setdefault(m, []).append(r)
+    keys = ('fid', 'is', 'r_precision', 'attr_acc', 'fine_acc', 'diversity', 'train_seconds')
+    out = {}
+    print(f"{'model':10s} {'seeds':>5s} " + ' '.join(f'{k:>22s}' for k in keys))
+    for m, rs in rows.items():
+        cells = {}
+        for k in keys:
+            v = [r[k] for r in rs if r.get(k) is not None]
+            cells[k] = {'mean': statistics.mean(v), 'min': min(v), 'max': max(v)} if v else None
+        out[m] = {'seeds': sorted(r['seed'] for r in rs), **cells, **info.get(m, {})}
+        fmt = lambda c: f"{c['mean']:.3f} ({c['min']:.3f}-{c['max']:.3f})" if c else 'n/a'
+        print(f"{m:10s} {len(rs):5d} " + ' '.join(f'{fmt(cells[k]):>22s}' for k in keys))
+    for m, d in info.items():
+        print(f"{m}: G {d['G_params']:,} parameters, D {d['D_params']:,}; {d['G_flops_per_image'] / 1e9:.3f} GFLOPs per image")
+    (a.out / 'table.json').write_text(json.dumps(out, indent=1))
+
+if a.table: table(); sys.exit(0)
+if a.plan:
+    for m in models:
+        cfg = get_config('stage2' if m == 'stackgan' else 'dfgan', a.preset)
+        print(f"{m}: {cfg.steps} steps at batch {cfg.batch_size} in {a.segments} parts, seeds {seeds}")
+    sys.exit(0)
+
+done = stored()
+for seed in seeds:
+    for m in models:
+        if m == 'stackgan':
+            s1 = Path(a.stage1_runs.format(seed=seed))
+            if not (s1 / 'checkpoint.pt').exists():
+                s1 = a.out / f'stage1_seed{seed}'
+                t = time.monotonic(); train_run(get_config('stage1', a.preset, seed=seed), s1, resume=(s1 / 'checkpoint.pt').exists(), quiet=True, device='cpu')
+            cfg1 = json.loads((s1 / 'config.json').read_text())
+            ref = get_config('stage1', a.preset, seed=seed)
+            if any(cfg1.get(k) != getattr(ref, k) for k in ('size', 'ngf', 'ndf', 'steps', 'attr_weight', 'kl_weight', 'seed')):
+                sys.exit(f"{s1} is not the Stage-I {a.preset} run of seed {seed}: remove --stage1-runs to train one into {a.out}.")
+            clock0 = log_seconds(s1)
+            if ('stackgan', seed, 0) not in done:
+                rec = stage1_point(seed, s1); rec.update(model='stackgan', seed=seed, part=0, train_seconds=round(clock0, 1), threads=None)
+                record(rec); print(json.dumps(rec), flush=True)
+            cfg = get_config('stage2', a.preset, seed=seed, stage1_run=str(s1.resolve()))
+        else:
+            cfg, clock0 = get_config('dfgan', a.preset, seed=seed), 0.0
+        run = a.out / f'{m}_seed{seed}'
+        train_in_parts(m, seed, cfg, run, clock0, done)
+        info = json.loads((a.out / 'models.json').read_text()) if (a.out / 'models.json').exists() else {}  # another process may have written
+        if m not in info:
+            info[m] = describe(m, load_run(run, device='cpu')); (a.out / 'models.json').write_text(json.dumps(info, indent=1))
+table()

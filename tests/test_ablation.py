@@ -1,0 +1,41 @@
+"bench/ablation.py end to end at the tiny preset, one seed: the five configurations, Stage-I runs shared, a rerun that trains nothing."
+import json, os, subprocess, sys
+
+from conftest import ROOT
+
+def ablation(*args):
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    return subprocess.run([sys.executable, str(ROOT / 'bench' / 'ablation.py'), '--preset', 'tiny', '--seeds', '0', '--threads', '1',
+                           '--quiet', *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+
+def table_text(stdout): return stdout[stdout.index("StackGAN's ablation"):]
+
+def test_tiny_ablation_and_rerun(tmp_path):
+    out = tmp_path / 'abl'
+    r = ablation('--out', out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    t = json.loads((out / 'table.json').read_text())
+    names = ['stage1_no_ca', 'stage1_ca', 'stackgan_text_once', 'stackgan_no_ca', 'stackgan']
+    assert [row['name'] for row in t['rows']] == names and t['paper'] == 'CUB, Inception Score'
+    assert [row['size'] for row in t['rows']] == [16, 16, 64, 64, 64] and all(row['seeds'] == [0] for row in t['rows'])
+    assert [row['paper_is'] for row in t['rows']] == [2.66, 2.95, 3.45, 3.31, 3.70]
+    for row in t['rows']:
+        assert row['fid']['mean'] > 0 and row['is']['mean'] >= 1 and 0 <= row['attr_acc']['mean'] <= 1, row
+        assert row['r_precision']['mean'] is not None and row['fine_acc']['mean'] is not None, row
+    cfg = {n: json.loads((out / n / 'seed0' / 'config.json').read_text()) for n in names}
+    assert (cfg['stage1_no_ca']['cond'], cfg['stage1_ca']['cond']) == ('fc', 'ca')
+    assert (cfg['stackgan_text_once']['text_twice'], cfg['stackgan']['text_twice'], cfg['stackgan_no_ca']['cond']) == (False, True, 'fc')
+    s1 = {n: str((out / n / 'seed0').resolve()) for n in ('stage1_ca', 'stage1_no_ca')}
+    assert [cfg[n]['stage1_run'] for n in names[2:]] == [s1['stage1_ca'], s1['stage1_no_ca'], s1['stage1_ca']]  # Stage-I runs shared
+    rec = json.loads((out / 'stackgan' / 'seed0.json').read_text())
+    assert rec['metrics']['fid'] == rec['compare_stages']['stage2']['fid'] and 'stage1' in rec['compare_stages']
+    files = sorted(out.glob('*/seed0/checkpoint.pt')) + sorted(out.glob('*/seed0.json'))
+    assert len(files) == 10
+    before = {f: f.stat().st_mtime_ns for f in files}
+    again = ablation('--out', out)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {f: f.stat().st_mtime_ns for f in files} == before  # nothing trained or measured again
+    assert again.stdout.count('measured, skipped') == 5 and 'training' not in again.stdout
+    assert table_text(again.stdout) == table_text(r.stdout)
+    bad = ablation('--out', tmp_path / 'other', '--stage1-runs', out / 'stage1_no_ca' / 'seed{seed}', '--plan')  # a run without CA
+    assert bad.returncode == 2 and "its cond is 'fc'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
