@@ -64,8 +64,10 @@ class DFUpBlock(nn.Module):
         self.fuse2, self.conv2 = DeepFusion(cond_dim, c_out), nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
     def forward(self, x, cond):
-        x = F.interpolate(x, scale_factor=2, mode='nearest')  # H x W -> 2H x 2W
-        return self.shortcut(x) + self.conv2(self.fuse2(self.conv1(self.fuse1(x, cond)), cond))
+        up = F.interpolate(x, scale_factor=2, mode='nearest')  # H x W -> 2H x 2W
+        # a 1x1 convolution commutes with nearest upsampling: applied to the small map, it costs a quarter as much
+        s = up if isinstance(self.shortcut, nn.Identity) else F.interpolate(self.shortcut(x), scale_factor=2, mode='nearest')
+        return s + self.conv2(self.fuse2(self.conv1(self.fuse1(up, cond)), cond))
 
 # %% ../nbs/06_dfgan.ipynb #e1edee0d
 class DFGenerator(nn.Module):
@@ -117,8 +119,8 @@ class DFDownBlock(nn.Module):
         if not self.learned_shortcut: self.shortcut.requires_grad_(False)  # the release builds it in every block; unused here, so frozen
         self.gamma = nn.Parameter(torch.zeros(1))  # the residual starts switched off
     def forward(self, x):
-        s = self.shortcut(x) if self.learned_shortcut else x
-        return F.avg_pool2d(s, 2) + self.gamma * self.residual(x)  # H x W -> H/2 x W/2
+        p = F.avg_pool2d(x, 2)  # H x W -> H/2 x W/2; a 1x1 convolution commutes with average pooling, so it reads the small map
+        return (self.shortcut(p) if self.learned_shortcut else p) + self.gamma * self.residual(x)
 
 class DFSentenceHead(nn.Module):
     "(4x4 image features, sentence) -> one score: the sentence tiled 4x4 and concatenated, conv 3x3 + LeakyReLU, conv 4x4 (no biases)."
