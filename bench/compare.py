@@ -15,10 +15,10 @@ StackGAN starts from its Stage-I run: the Stage-I `cpu` run of the same seed (`-
 StackGAN's first point (part 0; its train_seconds are read from the Stage-I run's log).
 A rerun skips every measured part and resumes an interrupted training from its checkpoint, so it can run in pieces.
 
-Also written: OUT/models.json (parameters, and FLOPs per generated image counted by torch.utils.flop_counter).
+Also written: OUT/models.json (stackgan_edu.compare.model_costs: parameters of G and D, FLOPs per generated image).
 --table prints the final parts' figures per model, mean (min-max) over seeds, from what is stored; --plan prints the runs.
 """
-import argparse, json, math, statistics, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 
 import torch
@@ -26,7 +26,7 @@ import torch
 from stackgan_edu.runs import get_config, train_run, load_run
 from stackgan_edu.learner import read_log
 from stackgan_edu.metrics import evaluate_learner, json_safe
-from stackgan_edu.compare import generator_flops
+from stackgan_edu.compare import model_costs, read_results, summarise, RESULT_KEYS
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--seeds', default='0,1')
@@ -61,16 +61,6 @@ def log_seconds(run:Path) -> float:
     "Training seconds of a run from its log: the sum of the gaps between records, gaps over 10 minutes (a pause) left out."
     t = [r['time'] for r in read_log(run)]
     return sum(d for d in (b - a_ for a_, b in zip(t, t[1:])) if d < 600)
-
-def describe(name:str, learn) -> dict:
-    from stackgan_edu.files import unwrap
-    G, D = unwrap(learn.G), unwrap(learn.D)
-    n = lambda m: sum(q.numel() for q in m.parameters())
-    z, e = torch.randn(4, learn.config.nz), torch.randn(4, G.text_dim)
-    info = {'G_params': n(G), 'D_params': n(D), 'G_flops_per_image': generator_flops(G, z, e), 'size': learn.config.size,
-            'batch_size': learn.config.batch_size, 'steps': learn.config.steps}
-    if name == 'stackgan': info['G_params_stage1'] = n(G.stage1); info['G_params_stage2_only'] = info['G_params'] - n(G.stage1)
-    return info
 
 def measure(learn, **extra) -> dict:
     "evaluate_learner's figures (Stage-II: also Stage-I's upsampled, via compare_stages' alike measure) with the run's progress."
@@ -112,25 +102,16 @@ def train_in_parts(name:str, seed:int, cfg, run:Path, clock0:float, done:dict):
         record(rec); print(json.dumps(rec), flush=True)
 
 def table():
-    recs = stored()
+    "The end of training per model, mean (min-max) over seeds (stackgan_edu.compare.summarise), printed and written to table.json."
+    keys = RESULT_KEYS + ('train_seconds',)
     info = json.loads((a.out / 'models.json').read_text()) if (a.out / 'models.json').exists() else {}
-    rows = {}
-    for (m, s, part), r in recs.items():
-        if part == a.segments: rows.setdefault(m, []).append(r)
-    keys = ('fid', 'is', 'r_precision', 'attr_acc', 'fine_acc', 'diversity', 'train_seconds')
-    out = {}
+    summary = summarise(read_results(RESULTS), keys) if RESULTS.exists() else {}
+    fmt = lambda c: f"{c['mean']:.3f} ({c['min']:.3f}-{c['max']:.3f})" if c else 'n/a'
     print(f"{'model':10s} {'seeds':>5s} " + ' '.join(f'{k:>22s}' for k in keys))
-    for m, rs in rows.items():
-        cells = {}
-        for k in keys:
-            v = [r[k] for r in rs if r.get(k) is not None]
-            cells[k] = {'mean': statistics.mean(v), 'min': min(v), 'max': max(v)} if v else None
-        out[m] = {'seeds': sorted(r['seed'] for r in rs), **cells, **info.get(m, {})}
-        fmt = lambda c: f"{c['mean']:.3f} ({c['min']:.3f}-{c['max']:.3f})" if c else 'n/a'
-        print(f"{m:10s} {len(rs):5d} " + ' '.join(f'{fmt(cells[k]):>22s}' for k in keys))
+    for m, row in summary.items(): print(f"{m:10s} {len(row['seeds']):5d} " + ' '.join(f'{fmt(row[k]):>22s}' for k in keys))
     for m, d in info.items():
-        print(f"{m}: G {d['G_params']:,} parameters, D {d['D_params']:,}; {d['G_flops_per_image'] / 1e9:.3f} GFLOPs per image")
-    (a.out / 'table.json').write_text(json.dumps(out, indent=1))
+        print(f"{m}: G {d['G_params']:,} parameters, D {d['D_params']:,}; {d['G_gflops_per_image']:.3f} GFLOPs per image")
+    (a.out / 'table.json').write_text(json.dumps({m: {**row, **info.get(m, {})} for m, row in summary.items()}, indent=1))
 
 if a.table: table(); sys.exit(0)
 if a.plan:
@@ -162,5 +143,5 @@ for seed in seeds:
         train_in_parts(m, seed, cfg, run, clock0, done)
         info = json.loads((a.out / 'models.json').read_text()) if (a.out / 'models.json').exists() else {}  # another process may have written
         if m not in info:
-            info[m] = describe(m, load_run(run, device='cpu')); (a.out / 'models.json').write_text(json.dumps(info, indent=1))
+            info[m] = model_costs(m, a.preset); (a.out / 'models.json').write_text(json.dumps(info, indent=1))
 table()
