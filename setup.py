@@ -23,7 +23,7 @@ setuptools.setup(
                  'Intended Audience :: Education', 'Programming Language :: Python :: 3.11',
                  'Topic :: Scientific/Engineering :: Artificial Intelligence'],
     packages=setuptools.find_packages(include=['stackgan_edu', 'stackgan_edu.*']),
-    package_data={'stackgan_edu': ['assets/*']},
+    package_data={'stackgan_edu': ['assets/*', 'assets/pretrained/*']},
     include_package_data=True,
     python_requires=f">={cfg['min_python']}",
     install_requires=cfg['requirements'].split(),

@@ -1,7 +1,8 @@
 """StackGAN's ablation (the paper's Table 2) on the built-in birds: CA, and the text read once or twice, at the `cpu` preset.
 
     python bench/ablation.py [--seeds 0,1] [--out runs/ablation] [--preset cpu] [--threads N] [--device cpu]
-                             [--stage1-runs 'runs/stage1_cpu_preset_seed{seed}'] [--stage2-steps N] [--steps-scale F]
+                             [--stage1-runs 'runs/stage1_cpu_preset_seed{seed}'] [--stackgan-runs 'runs/compare/stackgan_seed{seed}']
+                             [--stage2-steps N] [--steps-scale F]
                              [--only NAME[,NAME]] [--n 500] [--plan] [--force] [--table] [--quiet]
 
 Five configurations, each trained with every seed through the library (get_config, train_run, load_run):
@@ -14,6 +15,8 @@ At the `cpu` preset Stage-I makes 32 px birds and Stage-II 128 px (the paper's 4
 are shared: the two-stage configurations refine the Stage-I run of their seed. --stage1-runs PATTERN ({seed} is
 replaced) takes existing Stage-I runs for stage1_ca instead of training them: their config must be this preset's
 (text space, channels_last and version aside) and they must have reached their steps, else the script refuses.
+--stackgan-runs PATTERN does the same for the full model (CA, text twice): the comparison's StackGAN runs
+(bench/compare.py) are this preset's Stage-II on the Stage-I cpu runs, so they serve as they are.
 
 Layout under --out: NAME/seedS/ is a run folder (`stackgan-edu train` writes the same), NAME/seedS.json its metrics,
 written as soon as that run is measured; then table.json. A rerun skips measured runs and resumes an interrupted
@@ -64,6 +67,7 @@ p.add_argument('--preset', default='cpu', choices=('cpu', 'tiny'), help="'cpu' (
 p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s, which follows OMP_NUM_THREADS)')
 p.add_argument('--device', default=None, help="torch device (default: the fastest available)")
 p.add_argument('--stage1-runs', default=None, metavar='PATTERN', help="existing Stage-I (CA) runs to use for stage1_ca, e.g. 'runs/stage1_cpu_preset_seed{seed}'")
+p.add_argument('--stackgan-runs', default=None, metavar='PATTERN', help="existing Stage-II runs (CA, text twice) to use for stackgan, e.g. 'runs/compare/stackgan_seed{seed}'")
 p.add_argument('--stage2-steps', type=int, default=None, help="Stage-II's steps (default: the preset's, 1600 at cpu)")
 p.add_argument('--steps-scale', type=float, default=1.0, help="multiplies every run's steps (a quick pass; default 1)")
 p.add_argument('--only', default=None, help='comma-separated configurations to measure (the Stage-I runs they refine are trained too)')
@@ -87,8 +91,9 @@ if not (a.steps_scale > 0): fail(f"--steps-scale must be > 0, got {a.steps_scale
 if a.stage2_steps is not None and a.stage2_steps < 1: fail(f"--stage2-steps must be >= 1, got {a.stage2_steps}.")
 n_eval = a.n if a.n is not None else (100 if a.preset == 'tiny' else 500)
 if not 10 <= n_eval <= 50_000: fail(f"--n must be between 10 and 50000 images (R-precision needs 100), got {n_eval}.")
-try: a.stage1_runs and a.stage1_runs.format(seed=0)
-except (KeyError, IndexError, ValueError): fail(f"--stage1-runs takes a folder name with {{seed}} where the seed goes, got {a.stage1_runs!r}.")
+for flag, pat in (('--stage1-runs', a.stage1_runs), ('--stackgan-runs', a.stackgan_runs)):
+    try: pat and pat.format(seed=0)
+    except (KeyError, IndexError, ValueError): fail(f"{flag} takes a folder name with {{seed}} where the seed goes, got {pat!r}.")
 
 import torch
 if a.threads is not None: torch.set_num_threads(a.threads)
@@ -105,9 +110,16 @@ def steps_of(recipe):
 def run_dir(name, seed): return a.out / name / f'seed{seed}'
 def metrics_path(name, seed): return a.out / name / f'seed{seed}.json'
 
+REUSABLE = {'stage1_ca': ('--stage1-runs', 'stackgan-edu train stage1 --preset {preset} --seed {seed}'),  # name: (option, what makes such a run)
+            'stackgan': ('--stackgan-runs', 'python bench/compare.py --only stackgan --seeds {seed}')}
+
+def pattern(name):
+    "The folder pattern given for a reusable configuration's existing runs, or None."
+    return {'stage1_ca': a.stage1_runs, 'stackgan': a.stackgan_runs}.get(name)
+
 def external(name, seed):
-    "The existing run given by --stage1-runs for this configuration and seed, or None."
-    return Path(a.stage1_runs.format(seed=seed)).expanduser().resolve() if a.stage1_runs and name == 'stage1_ca' else None
+    "The existing run given by --stage1-runs / --stackgan-runs for this configuration and seed, or None."
+    return Path(pattern(name).format(seed=seed)).expanduser().resolve() if pattern(name) else None
 
 def folder(name, seed):
     "Where the run of a configuration and seed lives: the --stage1-runs one, or under --out."
@@ -148,19 +160,21 @@ def check(name, seed):
                  "use another --out, or the --stage2-steps/--steps-scale/--n it was made with.")
         return
     run, ext = folder(name, seed), external(name, seed)
+    flag, maker = REUSABLE.get(name, ('', ''))
+    maker = maker.format(preset=a.preset, seed=seed)
     if ext is not None and not (ext / 'config.json').exists():
-        fail(f"--stage1-runs: no run at {ext} (no config.json) for seed {seed}: give the folder of a finished `stackgan-edu train stage1 --preset {a.preset}` run.")
+        fail(f"{flag}: no run at {ext} (no config.json) for seed {seed}: give the folder of a finished `{maker}` run.")
     if not (run / 'config.json').exists(): return
     diff = differences(load_config(run / 'config.json'), want)
     if diff:
         k, got, exp = diff[0]
         if ext is not None:
             hint = " (a run given must have trained this ablation's steps: leave --steps-scale at 1)" if k == 'steps' else ''
-            fail(f"--stage1-runs: {ext} is not this ablation's Stage-I with CA at seed {seed}, preset {a.preset}: its {k} is {got!r}, this "
-                 f"ablation's {exp!r}{hint}. Give runs of `stackgan-edu train stage1 --preset {a.preset} --seed {seed}`, or leave --stage1-runs out.")
+            fail(f"{flag}: {ext} is not this ablation's {CONFIGS[name][0]} at seed {seed}, preset {a.preset}: its {k} is {got!r}, this "
+                 f"ablation's {exp!r}{hint}. Give runs of `{maker}`, or leave {flag} out.")
         fail(f"{run} holds a run of another config ({k} is {got!r}, this plan's {exp!r}): use another --out, or the options it was made with.")
     if ext is not None and checkpoint_step(ext) < want.steps:
-        fail(f"--stage1-runs: {ext} is at step {checkpoint_step(ext)} of {want.steps}: finish it (`stackgan-edu train --resume --out {ext}`) first.")
+        fail(f"{flag}: {ext} is at step {checkpoint_step(ext)} of {want.steps}: finish it (`stackgan-edu train --resume --out {ext}`) first.")
 
 def needed():
     "[(name, seed, measure)] in the order they run: per seed, Stage-I runs first; measure=False for a Stage-I run only trained for --only."

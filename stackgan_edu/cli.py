@@ -113,7 +113,8 @@ def _train(a):
         if a.stage1 is not None:
             if not hasattr(cfg, 'stage1_run'): raise UserError(f"--stage1 names the Stage-I that stage2 refines; {a.recipe} has none: drop it.")
             cfg = replace(cfg, stage1_run=str(a.stage1))
-    learn = train_run(cfg, a.out, resume=a.resume, steps=a.steps, device=a.device, quiet=a.quiet)  # under torchrun: one of several processes
+    learn = train_run(cfg, a.out, resume=a.resume, steps=a.steps, device=a.device, quiet=a.quiet,
+                      bf16=a.bf16, compile=a.compile)  # under torchrun: one of several processes
     last = {k: round(v, 4) for k, v in learn.logs.items()}
     if learn.interrupted:
         if say: print(f"stackgan-edu train: stopped by {learn.interrupted} at step {learn.step}; checkpoint saved in {a.out}. "
@@ -155,23 +156,50 @@ def _embeddings_file(path, captions):
     if captions and len(captions) != len(e): raise UserError(f"{len(captions)} captions for {len(e)} embeddings: give one label per embedding, or none.")
     return e, captions or [f'{path.name}[{i}]' for i in range(len(e))]
 
+def _warn(seen):
+    "Each distinct warning caught while sampling, as one line on stderr."
+    for msg in dict.fromkeys(' '.join(str(w.message).split()) for w in seen): print(f"stackgan-edu sample: warning: {msg}", file=sys.stderr)
+
+def _sample_pretrained(a, out):
+    "One sheet from the shipped models: per caption a row of each (Stage-I, Stage-II, DF-GAN), the same noise in every row."
+    import warnings
+    from stackgan_edu.pretrained import sample_pretrained
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        sheet, rows = sample_pretrained(a.captions, a.model or 'all', n=a.n, seed=a.seed, device=a.device)
+    _warn(seen)
+    sheet.save(out)
+    kinds = ', '.join(dict.fromkeys(r.split(': ', 1)[0] for r in rows))
+    print(f"wrote {out}: {len(rows)} row{'s' * (len(rows) > 1)} of {a.n} samples (pretrained {kinds}), seed {a.seed}")
+
 def _sample(a):
     import warnings
     from stackgan_edu.runs import load_run, sample_run, sample_sheet
     out = Path(a.out)
     if out.suffix.lower() not in ('.png', '.jpg', '.jpeg'): raise UserError(f"--out {a.out!r}: give a file name ending in .png or .jpg.")
-    if (a.run_dir is None) == (a.official is None): raise UserError("Give either --run DIR (a trained run) or --official FILE (a StackGAN-PyTorch generator).")
+    if a.pretrained and (a.run_dir, a.official, a.embedding) != (None, None, None):
+        raise UserError("--pretrained draws from the models shipped in the package: drop --run, --official and --embedding, or drop --pretrained.")
+    if a.model is not None and not a.pretrained: raise UserError(f"--model {a.model} picks a shipped model: add --pretrained.")
+    if not a.pretrained and (a.run_dir is None) == (a.official is None):
+        raise UserError("Give either --run DIR (a trained run), --official FILE (a StackGAN-PyTorch generator), or --pretrained (the shipped models).")
     if a.official is not None and a.embedding is None:
         raise UserError("--official weights take char-CNN-RNN embeddings, not words: give --embedding FILE.npy.")
     _writable_dir(out.parent)
-    learn = load_run(a.run_dir, device=a.device) if a.run_dir is not None else _official_learner(a.official, a.device)
+    if a.pretrained: return _sample_pretrained(a, out)
+    if a.run_dir is not None:  # a Stage-I, Stage-II or DF-GAN run of the built-in birds: its generator alone, in seconds
+        from stackgan_edu.pretrained import PRETRAINED, load_generator
+        from stackgan_edu.runs import load_config
+        cfg = load_config(Path(a.run_dir) / 'config.json') if (Path(a.run_dir) / 'config.json').is_file() else None
+        fast = cfg is not None and cfg.recipe in PRETRAINED and cfg.data == 'birds' and (Path(a.run_dir) / 'checkpoint.pt').is_file()
+        learn = load_generator(a.run_dir, a.device) if fast else load_run(a.run_dir, device=a.device)
+    else: learn = _official_learner(a.official, a.device)
     emb = None
     if a.embedding is not None: emb, captions = _embeddings_file(a.embedding, a.captions)
     else: captions = a.captions
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter('always')
         s = sample_run(learn, captions, embeddings=emb, n=a.n, seed=a.seed)
-    for w in seen: print(f"stackgan-edu sample: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    _warn(seen)
     sample_sheet(s).save(out)
     kind = 'Stage-I and Stage-II' if s['stage1'] is not None else f"{s['images'].shape[-1]} px"
     print(f"wrote {out}: {a.n} samples ({kind}) for each of {len(s['captions'])} caption(s), seed {a.seed}")
@@ -225,10 +253,14 @@ def make_parser() -> argparse.ArgumentParser:
                    help='change a config field, e.g. --set kl_weight=1.0 --set betas_D=0.0,0.9 (repeatable)')
     r.add_argument('--device', help='cuda, mps or cpu (default: the fastest available)')
     r.add_argument('--quiet', action='store_true', help='no progress bar')
+    r.add_argument('--bf16', action='store_true', help="bf16 autocast around each player's loss (fast on recent GPUs; not saved in the config)")
+    r.add_argument('--compile', action='store_true', help='torch.compile the players (a slow first step while it compiles, then faster ones; not saved in the config)')
     r.set_defaults(run=_train)
 
-    m = sub.add_parser('sample', help='draw birds for captions from a trained run (or an official StackGAN-PyTorch generator)')
+    m = sub.add_parser('sample', help='draw birds for captions from a trained run, the shipped pretrained models, or an official StackGAN-PyTorch generator')
     m.add_argument('captions', nargs='*', help='one or more captions, each in quotes')
+    m.add_argument('--pretrained', action='store_true', help='draw from the models shipped in the package (no training): Stage-I, Stage-II, DF-GAN')
+    m.add_argument('--model', help='with --pretrained: stage1, stage2, dfgan, or all (default: one sheet, a row of each per caption)')
     m.add_argument('--run', dest='run_dir', help='a run folder of a text recipe (cgan, cgan-ca, stage1, stage2)')
     m.add_argument('--official', help="a StackGAN-PyTorch generator file (netG_epoch_N.pth); needs --embedding")
     m.add_argument('--embedding', help='a .npy file of sentence embeddings (k x dim, or k x 10 x dim), e.g. char-CNN-RNN')

@@ -109,15 +109,16 @@ class DFGenerator(nn.Module):
 
 # %% ../nbs/06_dfgan.ipynb #b896b526
 class DFDownBlock(nn.Module):
-    "x -> avgpool(shortcut(x)) + gamma * [conv 4x4 stride 2, LeakyReLU, conv 3x3, LeakyReLU](x): DF-GAN's residual down block, gamma learnt from 0."
-    def __init__(self, c_in:int, c_out:int): # channels in and out
+    "x -> avgpool(shortcut(x)) + gamma * [conv 4x4 stride 2, LeakyReLU, conv 3x3, LeakyReLU](x): DF-GAN's residual down block, gamma learnt (from 0 in the release)."
+    def __init__(self, c_in:int, c_out:int, # channels in and out
+                 gamma0:float=0.0): # gamma's starting value (the release: 0, the residual switched off)
         super().__init__()
         self.residual = nn.Sequential(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
                                       nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.LeakyReLU(0.2, True))
         self.shortcut = nn.Conv2d(c_in, c_out, 1)
         self.learned_shortcut = c_in != c_out
         if not self.learned_shortcut: self.shortcut.requires_grad_(False)  # the release builds it in every block; unused here, so frozen
-        self.gamma = nn.Parameter(torch.zeros(1))  # the residual starts switched off
+        self.gamma = nn.Parameter(torch.full((1,), float(gamma0)))  # at 0 the residual starts switched off
     def forward(self, x):
         p = F.avg_pool2d(x, 2)  # H x W -> H/2 x W/2; a 1x1 convolution commutes with average pooling, so it reads the small map
         return (self.shortcut(p) if self.learned_shortcut else p) + self.gamma * self.residual(x)
@@ -142,10 +143,11 @@ class DFDiscriminator(nn.Module):
     def __init__(self, text_dim:int=256, # size of the sentence embedding
                  nf:int=32, # width unit: nf channels after the first conv, 8nf at 4x4
                  size:int=256, # input size, a power of two >= 16: one down block per halving to 4x4
+                 gamma0:float=0.0, # the down blocks' starting gamma (the release: 0)
                 ):
         super().__init__()
         chans = df_channels(nf, size)[::-1]  # nf, 2nf, 4nf, 8nf, 8nf, ...
-        self.features = nn.Sequential(nn.Conv2d(3, nf, 3, 1, 1), *[DFDownBlock(a, b) for a, b in zip(chans, chans[1:])])  # size -> 4x4
+        self.features = nn.Sequential(nn.Conv2d(3, nf, 3, 1, 1), *[DFDownBlock(a, b, gamma0) for a, b in zip(chans, chans[1:])])  # size -> 4x4
         self.cond_head = DFSentenceHead(chans[-1], text_dim, 2 * nf)
         self.text_dim, self.nf, self.size = text_dim, nf, size
     def forward(self, x, # images, n x 3 x size x size
@@ -246,6 +248,7 @@ class DFGANConfig(CGANConfig):
     gp_weight:float = 2.0 # MA-GP's k (0: no penalty)
     gp_power:float = 6.0 # MA-GP's p
     truncation:float = 0.88 # sample grids and evaluation draw z as this times a normal cut at +-2 (the release's birds: 0.88); 0: plain N(0, I)
+    d_gamma0:float = 0.0 # D's residual weights gamma at the start (the release: 0, every residual path switched off)
 
 def check_dfgan_config(cfg:DFGANConfig):
     "Fail with what to do when a DF-GAN config names a choice that does not exist."
@@ -257,13 +260,14 @@ def check_dfgan_config(cfg:DFGANConfig):
 
 DFGAN_PRESETS = named_presets('dfgan',
     tiny=DFGANConfig(size=16, ngf=4, ndf=4, batch_size=8, per_species=1, steps=5, mismatch='data'),
-    cpu=DFGANConfig(size=128, ngf=6, ndf=6, batch_size=16, mismatch='data', steps=4000, channels_last=True),  # StackGAN's cpu Stage-II size
+    cpu=DFGANConfig(size=128, ngf=6, ndf=6, batch_size=16, mismatch='data', steps=4000, channels_last=True,  # StackGAN's cpu Stage-II size
+                d_gamma0=1.0),  # a narrow D judges texture from the first step (from 0 it first sees only mean colours)
     paper=DFGANConfig(size=256, ngf=32, ndf=32, steps=1300 * CUB_STEPS_PER_EPOCH_32))  # the release's bird config: 1,300 epochs
 
 # %% ../nbs/06_dfgan.ipynb #fb2140a6
 def dfgan_models(cfg:DFGANConfig, text_dim:int, text_space:str='') -> tuple[DFGenerator, DFDiscriminator]:
     "DF-GAN's G and D (with its sentence head) for a config and a sentence embedding size."
-    return DFGenerator(text_dim, cfg.nz, cfg.ngf, cfg.size, text_space), DFDiscriminator(text_dim, cfg.ndf, cfg.size)
+    return DFGenerator(text_dim, cfg.nz, cfg.ngf, cfg.size, text_space), DFDiscriminator(text_dim, cfg.ndf, cfg.size, cfg.d_gamma0)
 
 def dfgan_learner(preset='cpu', # 'tiny', 'cpu', 'paper', or a DFGANConfig
                   run_dir:str|Path|None=None, # where logs, samples and checkpoints go

@@ -154,10 +154,21 @@ def display_png(image:torch.Tensor, # one image, 3 x H x W or 1 x 3 x H x W, in 
 def load_models(models:dict, # name -> learner, or the folder of a run (`stackgan-edu train --out`)
                 device=None, # torch device for the folders' runs; the fastest available if None
                ) -> dict:
-    "name -> learner, run folders loaded with load_run, then checked."
+    "name -> learner, run folders loaded (a generator alone with load_generator where it can: seconds, not minutes), then checked."
+    from stackgan_edu.pretrained import PRETRAINED, load_generator
+    from stackgan_edu.text import CaptionEmbedder, load_text_encoder
     if not isinstance(models, dict) or not models:
         raise RunError("Give the models as a dict of name -> learner or run folder, e.g. {'StackGAN': 'runs/stage2_cpu_preset_seed0'}.")
-    return check_models({k: load_run(v, device=device) if isinstance(v, (str, Path)) else v for k, v in models.items()})
+    embedder, out = None, {}
+    for k, v in models.items():
+        if isinstance(v, (str, Path)):
+            cfg = load_config(Path(v) / 'config.json') if (Path(v) / 'config.json').is_file() else None
+            if cfg is not None and cfg.recipe in PRETRAINED and cfg.data == 'birds':  # one text encoder for all of them
+                embedder = embedder or CaptionEmbedder(load_text_encoder())
+                v = load_generator(v, device, embedder)
+            else: v = load_run(v, device=device)
+        out[k] = v
+    return check_models(out)
 
 def _ipywidgets():
     try: import ipywidgets
@@ -254,15 +265,19 @@ def course_runs(runs_dir:str|Path|None=None, # where the runs are; the first `ru
         out[RECIPE_LABELS.get(c.recipe, c.recipe) if RECIPE_LABELS.get(c.recipe, c.recipe) not in out else p.name] = p
     return out
 
-def explore(models:dict|None=None, # name -> learner or run folder; None: the course's cpu-preset runs found (course_runs)
+def explore(models:dict|None=None, # name -> learner or run folder; None: the course's cpu-preset runs found (course_runs), else the shipped models
             runs_dir:str|Path|None=None, # with models=None: where to look for them
             device=None, # torch device for run folders
             **kwargs, # passed on to Explorer (caption=, n_z=, truncation=, ...)
            ) -> Explorer:
-    "The explorer over trained runs, for display: make it the last line of a notebook cell."
+    "The explorer over trained runs (or, with none around, the package's pretrained models), for display: make it the last line of a notebook cell."
     if models is None:
         models = course_runs(runs_dir)
+        if not models:  # no run of the course: the shipped models (a Stage-I that the shipped Stage-II refines is shown by it)
+            from stackgan_edu.pretrained import pretrained_models
+            models = pretrained_models(device)
+            if 'StackGAN' in models: models.pop('Stage-I', None)
         if not models:
-            raise RunError(f"No trained run of the course in {runs_dir or 'runs/'} ({', '.join(COURSE_RUNS)}): train one, e.g. "
-                           "`stackgan-edu train stage1 --preset cpu --out runs/stage1_cpu_preset_seed0`, or pass models={'name': run folder}.")
+            raise RunError(f"No trained run of the course in {runs_dir or 'runs/'} ({', '.join(COURSE_RUNS)}) and no pretrained model in the package: "
+                           "train one, e.g. `stackgan-edu train stage1 --preset cpu --out runs/stage1_cpu_preset_seed0`, or pass models={'name': run folder}.")
     return Explorer(models, device=device, **kwargs)

@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['CKPT_KIND', 'ring_of_gaussians', 'mlp', 'Recipe', 'ToyRecipe', 'ItemSeeded', 'BatchStream', 'Callback',
-           'needs_run_dir', 'CancelFit', 'NonFiniteLossError', 'world_info', 'is_main_process', 'any_rank',
+           'needs_run_dir', 'CancelFit', 'NonFiniteLossError', 'world_info', 'is_main_process', 'any_rank', 'is_ddp',
            'no_weight_grads', 'GANLearner', 'MixedPrecisionCB', 'GradClipCB', 'InterruptCB', 'rng_states',
            'set_rng_states', 'non_finite_tensors', 'learner_state', 'save_checkpoint', 'load_checkpoint',
            'CheckpointCB', 'MetricsLogCB', 'read_log', 'ProgressCB', 'LRScheduleCB', 'SampleGridCB', 'toy_learner',
-           'GlobalBatchNoise', 'DistributedCB', 'distribute', 'undistribute']
+           'CompileCB', 'GlobalBatchNoise', 'DistributedCB', 'distribute', 'undistribute']
 
 # %% ../nbs/toolbox/06_learner.ipynb #6e642438
-import json, math, os, random, signal, tempfile, time
+import json, math, os, random, signal, tempfile, time, warnings
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,9 @@ class Recipe:
     def sample(self, learn, inputs:dict) -> tuple[torch.Tensor, list[str]|None]:
         "Generated samples for `inputs` (eval mode), and their captions if any."
         raise NotImplementedError
+    def eager_players(self) -> str:
+        "The players torch.compile must leave eager: those whose loss takes a gradient of a gradient through them (a gradient penalty: D when the config has gp_weight > 0)."
+        return 'D' if getattr(getattr(self, 'cfg', None), 'gp_weight', 0) else ''
 
 # %% ../nbs/toolbox/06_learner.ipynb #59c76d5f
 class ToyRecipe(Recipe):
@@ -195,6 +198,11 @@ def _copy(o):
     if isinstance(o, (list, tuple)): return type(o)(_copy(v) for v in o)
     return o
 
+def is_ddp(model:nn.Module) -> bool:
+    "True if DistributedDataParallel is among the wrappers of `model` (torch.compile's too)."
+    while hasattr(model, '_orig_mod'): model = model._orig_mod
+    return isinstance(model, nn.parallel.DistributedDataParallel)
+
 @contextmanager
 def no_weight_grads(model:nn.Module):
     "Inside, the model's trainable parameters ask for no gradient (gradients still flow through it to its inputs); restored on exit."
@@ -245,7 +253,7 @@ class GANLearner:
         opt.zero_grad(set_to_none=True)
         self.callback('before_update')
         with ExitStack() as stack:  # e.g. bf16 autocast around the forward passes
-            if player == 'G' and not isinstance(self.D, nn.parallel.DistributedDataParallel):
+            if player == 'G' and not is_ddp(self.D):
                 stack.enter_context(no_weight_grads(self.D))  # G's loss needs D's input gradients, never its weights'
             for cb in self.cbs:
                 ctx = getattr(cb, 'update_context', None)
@@ -542,6 +550,30 @@ def toy_learner(run_dir:str|Path|None=None, # where logs and checkpoints go
     data = BatchStream(ring_of_gaussians(4096, generator=torch.Generator().manual_seed(seed)), batch_size, seed=seed)
     return GANLearner(G, D, *opts, ToyRecipe(), data, cbs=cbs, run_dir=run_dir)
 
+# %% ../nbs/toolbox/06_learner.ipynb #0bf1c94d
+class CompileCB(Callback):
+    "Train with torch.compile'd players (dynamic=False), swapped in for each fit; outside fit the plain players; the recipe's `eager_players()` stay eager."
+    order = -20  # first: the other callbacks see the players as they will train
+    def __init__(self, players:str='GD', # whose forward (and backward) to compile: 'G', 'D' or 'GD'
+                 **kwargs): # passed on to torch.compile (backend=, mode=, ...)
+        self.players, self.kwargs, self.compiled, self.plain = players, {'dynamic': False, **kwargs}, {}, {}
+    def plan(self, learn) -> str:
+        "The players this callback compiles for `learn`'s recipe, with a warning for those it must leave eager."
+        eager = [p for p in self.players if p in learn.recipe.eager_players()]
+        if eager: warnings.warn(f"torch.compile: {' and '.join(eager)} stay{'' if len(eager) > 1 else 's'} eager, since this recipe's loss differentiates "
+                                f"a gradient through {'them' if len(eager) > 1 else 'it'} (a gradient penalty), which compiled graphs can't.")
+        return ''.join(p for p in self.players if p not in eager)
+    def before_fit(self, learn):
+        for p in self.plan(learn):
+            m = getattr(learn, p)
+            if hasattr(m, '_orig_mod'): continue  # compiled by the caller already
+            if p not in self.compiled or self.compiled[p]._orig_mod is not m: self.compiled[p] = torch.compile(m, **self.kwargs)
+            self.plain[p] = m; setattr(learn, p, self.compiled[p])
+    def _restore(self, learn):
+        for p, m in self.plain.items(): setattr(learn, p, m)
+        self.plain = {}
+    after_fit = after_error = _restore
+
 # %% ../nbs/toolbox/06_learner.ipynb #491f3c97
 from torch.overrides import TorchFunctionMode
 
@@ -597,4 +629,6 @@ def undistribute(learn:GANLearner) -> GANLearner:
     "The learner with its plain players and without `DistributedCB`, before its process group is destroyed (a group whose last owner is a DDP wrapper can hang torch's gloo threads as it goes)."
     learn.G, learn.D = unwrap(learn.G), unwrap(learn.D)
     learn.cbs = [c for c in learn.cbs if not isinstance(c, DistributedCB)]
+    for c in learn.cbs:
+        if isinstance(c, CompileCB): c.compiled = {}  # its compiled players wrap the DDP ones
     return learn

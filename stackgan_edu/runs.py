@@ -6,8 +6,8 @@
 __all__ = ['RECIPES', 'CHAPTERS', 'RUN_FILES', 'MAX_CAPTION_CHARS', 'RunError', 'RunConfig', 'make_optimizers', 'RecipeEntry',
            'named_presets', 'register_recipe', 'recipes', 'recipe_entry', 'get_config', 'build_learner',
            'init_distributed', 'training_dataset', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config',
-           'run_state', 'standard_callbacks', 'train_run', 'load_run', 'evaluate_run', 'write_eval', 'check_captions',
-           'sample_run', 'sample_sheet']
+           'run_state', 'standard_callbacks', 'speed_callbacks', 'train_run', 'load_run', 'evaluate_run', 'write_eval',
+           'check_captions', 'sample_run', 'sample_sheet']
 
 # %% ../nbs/toolbox/08_runs.ipynb #81a54ab4
 import json, os
@@ -197,6 +197,13 @@ def standard_callbacks(every:int, quiet:bool=False, minutes:float=5.0) -> list:
     cbs = [MetricsLogCB(every=max(1, min(10, every))), SampleGridCB(every=every), CheckpointCB(every=every, minutes=minutes), InterruptCB()]
     return cbs + ([] if quiet else [ProgressCB()])
 
+def speed_callbacks(bf16:bool=False, # bf16 autocast around every player's loss
+                    compile:bool=False, # torch.compile the players (dynamic=False; a player under a gradient penalty stays eager)
+                   ) -> list:
+    "The callbacks that make training faster without changing what it computes in principle: MixedPrecisionCB, CompileCB."
+    from stackgan_edu.learner import MixedPrecisionCB, CompileCB
+    return [MixedPrecisionCB()] * bf16 + [CompileCB()] * compile
+
 def train_run(cfg:RunConfig|None, # the run's config; None to resume the one saved in `out`
               out:str|Path, # the run folder
               resume:bool=False, # continue the run in `out`
@@ -206,6 +213,8 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
               quiet:bool=False, # no progress bar
               cbs=(), # extra callbacks
               minutes:float=5.0, # at most this much training time between two checkpoints
+              bf16:bool=False, # bf16 autocast around every player's loss (MixedPrecisionCB); not part of the config
+              compile:bool=False, # torch.compile the players (CompileCB); not part of the config
              ):
     "Train a config into a run folder with the standard callbacks (under `torchrun`, as one of several processes); returns the learner (`learn.interrupted` if stopped by a signal)."
     from stackgan_edu.learner import load_checkpoint, is_main_process, world_info, undistribute
@@ -234,7 +243,8 @@ def train_run(cfg:RunConfig|None, # the run's config; None to resume the one sav
     if main and state == 'config-only' and not resume:  # a run that never saved a checkpoint: nothing of it is worth keeping
         (out / 'metrics.jsonl').unlink(missing_ok=True)
     every = every or max(1, steps // 10)
-    try: learn = build_learner(cfg, run_dir=out, cbs=standard_callbacks(every, quiet, minutes) + list(cbs), device=device)
+    cbs = standard_callbacks(every, quiet, minutes) + speed_callbacks(bf16, compile) + list(cbs)
+    try: learn = build_learner(cfg, run_dir=out, cbs=cbs, device=device)
     except BaseException:
         if main and created and out.is_dir() and not any(out.iterdir()): out.rmdir()  # a refused run leaves no empty folder behind
         raise

@@ -15,13 +15,13 @@ def test_bench_never_imports_the_command_line():
     bad = [p.name for p in (ROOT / 'bench').glob('*.py') if re.search(r'stackgan_edu\.cli|from stackgan_edu import cli', p.read_text())]
     assert not bad, bad
 
-COURSE = ['01_gan_basics', '02_cgan', '03_ca', '04_stage1', '05_stage2', '06_dfgan', '07_compare']  # then the capstone
+COURSE = ['01_gan_basics', '02_cgan', '03_ca', '04_stage1', '05_stage2', '06_dfgan', '07_compare', '08_capstone']
 
 def test_the_course_comes_first_in_its_order():
     chapters = sorted(p.stem for p in (ROOT / 'nbs').glob('[0-9]*.ipynb'))
     assert chapters[:len(COURSE)] == COURSE, chapters
     toolbox = sorted(p.stem for p in (ROOT / 'nbs' / 'toolbox').glob('*.ipynb'))
-    assert toolbox[:3] == ['00_core', '01_files', '02_birds'] and 'cli' in toolbox[-2] and 'explorer' in toolbox[-1], toolbox
+    assert toolbox[:3] == ['00_core', '01_files', '02_birds'] and 'cli' in toolbox[-3] and 'explorer' in toolbox[-2] and 'pretrained' in toolbox[-1], toolbox
 
 HISTORY = re.compile(r"\bissues?\b|\bCI\b|PAPERS\.md|previous version|earlier version|this session|\bthe lead\b", re.I)
 

@@ -88,3 +88,30 @@ def test_train_stage2_with_stage1_flag(tmp_path, runs):
     one_line_error(cli('train', 'dcgan', '--preset', 'tiny', '--stage1', runs / 'stage1', '--out', tmp_path / 'd'), '--stage1', 'drop it')
     one_line_error(cli('train', 'stage2', '--preset', 'cpu', '--stage1', tmp_path / 'nothing', '--out', tmp_path / 'x'), 'not a run folder')
     one_line_error(cli('train', 'stage2', '--resume', '--stage1', runs / 'stage1', '--out', tmp_path / 's2'), '--resume', '--stage1')
+
+def _rows(path, side=128, pad=6, line=19):
+    "The rows of a sheet of one-line labels (core.labelled_rows): each is a label line and a row of tiles, padded."
+    h = Image.open(path).height
+    assert h % (2 * pad + line + side) == 0, h
+    return h // (2 * pad + line + side)
+
+def test_pretrained_sheet_of_every_shipped_model(tmp_path):
+    "`sample --pretrained`: per caption a Stage-I and a Stage-II row (the shipped Stage-II's) and a DF-GAN row when shipped."
+    from stackgan_edu.pretrained import shipped_pretrained
+    shipped = shipped_pretrained()
+    assert 'stage2' in shipped, shipped
+    per_caption = 2 + ('dfgan' in shipped)
+    out = tmp_path / 'sheet.png'
+    r = cli('sample', '--pretrained', 'a small yellow bird', 'a red bird', '--n', 3, '--out', out)  # labels of one line
+    assert r.returncode == 0, r.stderr
+    assert _rows(out) == 2 * per_caption and Image.open(out).width == 6 + 3 * (128 + 6)
+    assert f'{2 * per_caption} rows of 3 samples' in r.stdout and 'Stage-I, Stage-II' in r.stdout
+    r = cli('sample', '--pretrained', '--model', 'stage1', 'a small yellow bird', '--n', 3, '--out', tmp_path / 'one.png')
+    assert r.returncode == 0 and _rows(tmp_path / 'one.png') == 1 and '(pretrained Stage-I)' in r.stdout, r.stderr
+
+def test_pretrained_bad_inputs_one_line_each(tmp_path, runs):
+    one_line_error(cli('sample', '--pretrained', '--run', runs / 'stage1', 'a bird', '--out', tmp_path / 'x.png'), 'drop --run')
+    one_line_error(cli('sample', '--pretrained', '--model', 'stage3', 'a bird', '--out', tmp_path / 'x.png'), 'choose stage1, stage2, dfgan or all')
+    one_line_error(cli('sample', '--model', 'stage1', 'a bird', '--out', tmp_path / 'x.png'), 'add --pretrained')
+    one_line_error(cli('sample', '--pretrained', '--out', tmp_path / 'x.png'), 'No caption given')
+    assert not (tmp_path / 'x.png').exists()

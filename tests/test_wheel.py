@@ -12,6 +12,7 @@ DIST = {'PIL': 'pillow'}
 # imported only inside notebook-only code paths (live plots), which say so when it is missing
 OPTIONAL = {'IPython'}
 STDLIB = set(sys.stdlib_module_names)
+MAX_WHEEL_MB = 60  # the package ships its networks and pretrained generators, each file once
 
 def _requirements() -> dict:
     cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT / 'settings.ini')
@@ -43,10 +44,14 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contents(wheel):
     import zipfile
     names = set(zipfile.ZipFile(wheel).namelist())
-    for must in ('stackgan_edu/__init__.py', 'stackgan_edu/core.py', 'stackgan_edu/cli.py', 'stackgan_edu/assets/text_encoder.pt',
+    for must in ('stackgan_edu/__init__.py', 'stackgan_edu/core.py', 'stackgan_edu/cli.py', 'stackgan_edu/pretrained.py', 'stackgan_edu/assets/text_encoder.pt',
                  'stackgan_edu/assets/classifier.pt', 'stackgan_edu/assets/classifier.md',
-                 'stackgan_edu/assets/fine_reader.pt', 'stackgan_edu/assets/fine_reader.md'):
+                 'stackgan_edu/assets/fine_reader.pt', 'stackgan_edu/assets/fine_reader.md',
+                 'stackgan_edu/assets/pretrained/stage1.pt', 'stackgan_edu/assets/pretrained/stage2.pt'):
         assert must in names, f"{must} missing from the wheel"
+    assets = {p.relative_to(ROOT).as_posix() for p in (ROOT / 'stackgan_edu' / 'assets').rglob('*') if p.is_file() and not p.name.startswith('.')}
+    assert assets - names == set(), f"shipped files missing from the wheel: {sorted(assets - names)}"  # every model and its card
+    assert wheel.stat().st_size < MAX_WHEEL_MB * 2**20, f"the wheel is {wheel.stat().st_size / 2**20:.1f} MB, over {MAX_WHEEL_MB} MB"
     meta = next(n for n in names if n.endswith('METADATA'))
     reqs = [l for l in zipfile.ZipFile(wheel).read(meta).decode().splitlines() if l.startswith('Requires-Dist')]
     assert not any('nbdev' in r and 'extra' not in r for r in reqs), "nbdev must only be a dev extra"
@@ -72,3 +77,11 @@ def test_wheel_installs_and_runs_elsewhere(wheel, tmp_path):
     for cmd in ('text-encoder', 'classifier'):
         r = subprocess.run([cli, cmd, '--check'], cwd=work, env=env, capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
+    # birds from words at once, from the shipped models alone: offline (any download would go to a closed port)
+    offline = {**env, 'OMP_NUM_THREADS': '1', **{k: 'http://127.0.0.1:9' for k in ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'ALL_PROXY')}}
+    r = subprocess.run([cli, 'sample', '--pretrained', 'a small yellow bird with black wings', '--out', 'x.png'], cwd=work, env=offline,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    from PIL import Image
+    im = Image.open(work / 'x.png')
+    assert im.width == 6 + 8 * (128 + 6) and im.height > 2 * 128, im.size  # 8 birds a row; a Stage-I and a Stage-II row at least
