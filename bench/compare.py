@@ -94,7 +94,11 @@ def train_in_parts(name:str, seed:int, cfg, run:Path, clock0:float, done:dict):
         t = time.monotonic()
         ck = run / 'checkpoint.pt'
         before = torch.load(ck, map_location='cpu', weights_only=False)['step'] if ck.exists() else 0
-        if before < steps: train_run(cfg, run, resume=ck.exists(), steps=steps, quiet=True, device='cpu')
+        if before < steps:
+            learn = train_run(cfg, run, resume=ck.exists(), steps=steps, quiet=True, device='cpu')
+            if learn.interrupted:  # stopped by a signal: the part is not finished, so it is not measured
+                print(f"{name} seed {seed}: stopped by {learn.interrupted} at step {learn.step} (saved): run the same command again to resume.")
+                sys.exit(130)
         elapsed += time.monotonic() - t
         learn = load_run(run, device='cpu')
         rec = measure(learn, model=name, seed=seed, part=part, steps=steps, images=steps * cfg.batch_size,
@@ -127,7 +131,8 @@ for seed in seeds:
             s1 = Path(a.stage1_runs.format(seed=seed))
             if not (s1 / 'checkpoint.pt').exists():
                 s1 = a.out / f'stage1_seed{seed}'
-                t = time.monotonic(); train_run(get_config('stage1', a.preset, seed=seed), s1, resume=(s1 / 'checkpoint.pt').exists(), quiet=True, device='cpu')
+                t = time.monotonic(); l1 = train_run(get_config('stage1', a.preset, seed=seed), s1, resume=(s1 / 'checkpoint.pt').exists(), quiet=True, device='cpu')
+                if l1.interrupted: print(f'Stage-I seed {seed}: stopped by {l1.interrupted} at step {l1.step} (saved): run the same command again to resume.'); sys.exit(130)
             cfg1 = json.loads((s1 / 'config.json').read_text())
             ref = get_config('stage1', a.preset, seed=seed)
             if any(cfg1.get(k) != getattr(ref, k) for k in ('size', 'ngf', 'ndf', 'steps', 'attr_weight', 'kl_weight', 'seed')):

@@ -134,7 +134,7 @@ def ranges_overlap(a:dict, b:dict) -> bool:
 def ablation_verdicts(table:dict, # bench/ablation.py's table.json
                       keys=RESULT_KEYS, # the metrics to judge
                      ) -> list[dict]:
-    "For each of the paper's comparisons and each metric: does the paper's better configuration come out better here, and is the gap outside the seeds' ranges?"
+    "For each of the paper's comparisons and each metric: does the paper's better configuration come out better here, and is the gap outside the seeds' ranges (None: one seed, no range)?"
     rows = {r['name']: r for r in table['rows']}
     out = []
     for good, bad, what in ABLATION_PAIRS:
@@ -142,8 +142,9 @@ def ablation_verdicts(table:dict, # bench/ablation.py's table.json
             a, b = rows[good].get(k), rows[bad].get(k)
             if not a or not b or a.get('mean') is None or b.get('mean') is None: continue
             agrees = (a['mean'] > b['mean']) == HIGHER_BETTER[k] and a['mean'] != b['mean']
+            seeds = min(len([x for x in c.get('values', [None]) if x is not None]) for c in (a, b))  # a range needs two seeds
             out.append({'comparison': what, 'metric': k, 'paper_better': good, 'ours': (a['mean'], b['mean']), 'agrees': agrees,
-                        'inside_noise': ranges_overlap(a, b)})
+                        'inside_noise': ranges_overlap(a, b) if seeds > 1 else None, 'seeds': seeds})
     return out
 
 def ablation_text(table:dict, # bench/ablation.py's table.json
@@ -152,8 +153,8 @@ def ablation_text(table:dict, # bench/ablation.py's table.json
     "The ablation as text: per configuration its size, each metric's mean (min-max) over seeds, and the paper's Inception Score on CUB."
     fmt = lambda c, d: '-' if not c or c.get('mean') is None else (f"{c['mean']:.{d}f}" if c['min'] == c['max'] else f"{c['mean']:.{d}f} ({c['min']:.{d}f}-{c['max']:.{d}f})")
     digits = {'fid': 0, 'is': 2}
-    head = f"{'configuration':30s}{'px':>5s}" + ''.join(f'{k:>22s}' for k in keys) + f"{'paper IS':>10s}"
+    head = f"{'configuration':30s}{'px':>5s}{'seeds':>7s}" + ''.join(f'{k:>22s}' for k in keys) + f"{'paper IS':>10s}"
     lines = [head]
     for r in table['rows']:
-        lines.append(f"{r['label']:30s}{r['size'] or '-':>5}" + ''.join(f'{fmt(r.get(k), digits.get(k, 3)):>22s}' for k in keys) + f"{r['paper_is']:>10.2f}")
+        lines.append(f"{r['label']:30s}{r['size'] or '-':>5}{len(r.get('seeds', [])):>7}" + ''.join(f'{fmt(r.get(k), digits.get(k, 3)):>22s}' for k in keys) + f"{r['paper_is']:>10.2f}")
     return '\n'.join(lines)

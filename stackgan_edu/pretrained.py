@@ -119,7 +119,11 @@ def export_pretrained(run:str|Path, # a trained run folder (config.json and chec
     embedder = CaptionEmbedder(load_text_encoder())
     check_text_space(cfg.text_space, embedder.text_space, f'The run {run}')
     full, text_dim, G1 = _restored(ck['G']), embedder.encoder.dim, None
-    entry = {'kind': PRETRAINED_KIND, 'version': 1, 'name': name, 'config': config_to_dict(cfg), 'text_dim': text_dim, 'step': ck['step'],
+    conf = config_to_dict(cfg)
+    if conf.get('stage1_run'):  # where the Stage-I run was, relative to the working directory where it can be (no machine's absolute paths shipped)
+        try: conf['stage1_run'] = str(Path(conf['stage1_run']).resolve().relative_to(Path.cwd().resolve()))
+        except ValueError: conf['stage1_run'] = Path(conf['stage1_run']).name
+    entry = {'kind': PRETRAINED_KIND, 'version': 1, 'name': name, 'config': conf, 'text_dim': text_dim, 'step': ck['step'],
              'fingerprint': state_fingerprint(full)}  # of the run's own weights: what a Stage-II that refines them checks
     own = full
     if name == 'stage2':  # its frozen Stage-I is stage1.pt's: named, with a fingerprint, not stored again
