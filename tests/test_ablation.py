@@ -41,7 +41,8 @@ def test_tiny_ablation_and_rerun(tmp_path):
     assert bad.returncode == 2 and "its cond is 'fc'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     s1, s2 = out / 'stage1_ca' / 'seed{seed}', out / 'stackgan' / 'seed{seed}'
     ok = ablation('--out', tmp_path / 'reuse', '--stage1-runs', s1, '--stackgan-runs', s2, '--only', 'stackgan', '--plan')
-    assert ok.returncode == 0 and ok.stdout.count('reused seed0, to measure') == 1, ok.stdout + ok.stderr  # StackGAN reused, nothing to train
+    assert ok.returncode == 0 and ok.stdout.count('reused seed0, to measure') == 2, ok.stdout + ok.stderr  # both reused, nothing to train
+    assert 'reused seed0, to measure (not measured: --only)' in ok.stdout and 'to train' not in ok.stdout
     assert 'stage1_ca seed 0' in ok.stdout and 'stackgan seed 0' in ok.stdout
     wrong = ablation('--out', tmp_path / 'other2', '--stage1-runs', s1, '--stackgan-runs', out / 'stackgan_text_once' / 'seed{seed}', '--plan')
     assert wrong.returncode == 2 and "its text_twice is False" in wrong.stderr and '--stackgan-runs' in wrong.stderr, wrong.stderr
