@@ -18,7 +18,7 @@ p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('notebooks', nargs='+')
 p.add_argument('--flags', default='', help='tst_flags to run anyway, e.g. "slow"')
 a = p.parse_args()
-skip = set(get_config().tst_flags.split()) - set(a.flags.split())
+skip = set(get_config(path=Path(__file__).resolve().parent.parent).tst_flags.split()) - set(a.flags.split())  # the repository's flags, wherever it runs
 for fn in map(Path, a.notebooks):
     nb = NBProcessor(fn, process=True).nb  # parses the #| directives of each cell
     def no_eval(cell):
