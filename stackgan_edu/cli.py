@@ -174,7 +174,7 @@ def _sample_pretrained(a, out):
 
 def _sample(a):
     import warnings
-    from stackgan_edu.runs import load_run, sample_run, sample_sheet
+    from stackgan_edu.runs import sample_run, sample_sheet
     out = Path(a.out)
     if out.suffix.lower() not in ('.png', '.jpg', '.jpeg'): raise UserError(f"--out {a.out!r}: give a file name ending in .png or .jpg.")
     if a.pretrained and (a.run_dir, a.official, a.embedding) != (None, None, None):
@@ -187,11 +187,8 @@ def _sample(a):
     _writable_dir(out.parent)
     if a.pretrained: return _sample_pretrained(a, out)
     if a.run_dir is not None:  # a Stage-I, Stage-II or DF-GAN run of the built-in birds: its generator alone, in seconds
-        from stackgan_edu.pretrained import PRETRAINED, load_generator
-        from stackgan_edu.runs import load_config
-        cfg = load_config(Path(a.run_dir) / 'config.json') if (Path(a.run_dir) / 'config.json').is_file() else None
-        fast = cfg is not None and cfg.recipe in PRETRAINED and cfg.data == 'birds' and (Path(a.run_dir) / 'checkpoint.pt').is_file()
-        learn = load_generator(a.run_dir, a.device) if fast else load_run(a.run_dir, device=a.device)
+        from stackgan_edu.pretrained import load_sampler
+        learn = load_sampler(a.run_dir, a.device)
     else: learn = _official_learner(a.official, a.device)
     emb = None
     if a.embedding is not None: emb, captions = _embeddings_file(a.embedding, a.captions)

@@ -18,7 +18,7 @@ from PIL import Image
 
 from .core import tensor_to_pil
 from .dfgan import dfgan_noise
-from .runs import RunError, check_captions, load_config, load_run
+from .runs import RunError, check_captions, load_config
 from .text import tokenize
 
 # %% ../nbs/toolbox/10_explorer.ipynb #4a5280d3
@@ -155,18 +155,14 @@ def load_models(models:dict, # name -> learner, or the folder of a run (`stackga
                 device=None, # torch device for the folders' runs; the fastest available if None
                ) -> dict:
     "name -> learner, run folders loaded (a generator alone with load_generator where it can: seconds, not minutes), then checked."
-    from stackgan_edu.pretrained import PRETRAINED, load_generator
-    from stackgan_edu.text import CaptionEmbedder, load_text_encoder
+    from stackgan_edu.pretrained import load_sampler
     if not isinstance(models, dict) or not models:
         raise RunError("Give the models as a dict of name -> learner or run folder, e.g. {'StackGAN': 'runs/stage2_cpu_preset_seed0'}.")
     embedder, out = None, {}
     for k, v in models.items():
         if isinstance(v, (str, Path)):
-            cfg = load_config(Path(v) / 'config.json') if (Path(v) / 'config.json').is_file() else None
-            if cfg is not None and cfg.recipe in PRETRAINED and cfg.data == 'birds':  # one text encoder for all of them
-                embedder = embedder or CaptionEmbedder(load_text_encoder())
-                v = load_generator(v, device, embedder)
-            else: v = load_run(v, device=device)
+            v = load_sampler(v, device, embedder)
+            embedder = embedder or getattr(v, 'embedder', None)  # one text encoder for all of them
         out[k] = v
     return check_models(out)
 

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PRETRAINED', 'PRETRAINED_DIR', 'PRETRAINED_KIND', 'RE_EXPORT', 'TITLES', 'ROW_LABELS', 'shipped_pretrained',
            'training_seconds', 'export_pretrained', 'pretrained_card', 'PretrainedModel', 'load_pretrained',
-           'pretrained_models', 'load_generator', 'sheet_models', 'sample_pretrained']
+           'pretrained_models', 'load_generator', 'load_sampler', 'sheet_models', 'sample_pretrained']
 
 # %% ../nbs/toolbox/11_pretrained.ipynb #2208d833
 import copy, json, statistics
@@ -18,7 +18,7 @@ from torch import nn
 
 from .core import get_device, labelled_rows
 from .files import ASSETS, asset_errors, atomic_save, atomic_write_text, load_asset, load_strict
-from .runs import RunError, check_captions, config_from_dict, config_to_dict, load_config, sample_run
+from .runs import RunError, check_captions, config_from_dict, config_to_dict, load_config, load_run, sample_run
 from .learner import CKPT_KIND, read_log
 from .text import CaptionEmbedder, load_text_encoder, state_fingerprint
 from .cgan import check_text_space
@@ -259,6 +259,18 @@ def load_generator(run:str|Path, # a stage1, stage2 or dfgan run folder on the b
         G = load_strict(_generator(cfg, embedder.encoder.dim, G1), full, 'run weights')
     device = get_device(device)
     return PretrainedModel(cfg.recipe, G.to(device).eval(), cfg, embedder, device, ck['step'], run, state_fingerprint(full))
+
+# %% ../nbs/toolbox/11_pretrained.ipynb #6508cc26
+def load_sampler(run:str|Path, # a run folder (`stackgan-edu train --out`)
+                 device=None, # torch device; the fastest available if None
+                 embedder:CaptionEmbedder|None=None, # a text encoder's embedder to share; loaded if needed and None
+                ):
+    "What sampling a run needs: its generator alone (`load_generator`, seconds) for a Stage-I, Stage-II or DF-GAN run of the built-in birds with a checkpoint; else the whole learner (`load_run`)."
+    run = Path(run)
+    cfg = load_config(run / 'config.json') if (run / 'config.json').is_file() else None
+    if cfg is not None and cfg.recipe in PRETRAINED and cfg.data == 'birds' and (run / 'checkpoint.pt').is_file():
+        return load_generator(run, device, embedder)
+    return load_run(run, device=device)  # its own clear errors for a folder that is not a run, or has no checkpoint yet
 
 # %% ../nbs/toolbox/11_pretrained.ipynb #55e47e79
 ROW_LABELS = {'stage1': 'Stage-I', 'stage2': 'Stage-II', 'dfgan': 'DF-GAN'}  # a sheet's row labels
