@@ -7,8 +7,8 @@ metrics measured along the way, resumable.
 For each seed, each model is trained in `--segments` equal parts of its preset's steps; after each part the run is measured
 with `evaluate_learner` (FID in the bird reader's feature space, Inception Score over its species, R-precision, coarse and
 fine attribute accuracy, diversity) on `--n` test-species captions at 128 px, and one JSON line is appended to
-OUT/results.jsonl with the steps, the images seen, and the training seconds so far (wall clock of the training calls
-alone, measured in this process, with the threads it used: a clock that other work on the machine slows, so the
+OUT/results.jsonl with the steps, the images seen, and the training seconds so far (wall clock read from the run's
+log, so a resumed training loses none, with the threads it used: a clock that other work on the machine slows, so the
 comparison chapter projects time from the steps and the step times bench/train_step.py measures alone instead).
 StackGAN starts from its Stage-I run: the Stage-I `cpu` run of the same seed (`--stage1-runs`, default
 'runs/stage1_cpu_preset_seed{seed}', trained into OUT if missing), whose images, upsampled to 128 px, are measured as
@@ -57,9 +57,9 @@ def stored() -> dict:
 def record(rec:dict):
     with open(RESULTS, 'a') as f: f.write(json.dumps(json_safe(rec)) + '\n')
 
-def log_seconds(run:Path) -> float:
-    "Training seconds of a run from its log: the sum of the gaps between records, gaps over 10 minutes (a pause) left out."
-    t = [r['time'] for r in read_log(run)]
+def log_seconds(run:Path, upto:int|None=None) -> float:
+    "Training seconds of a run from its log (to step `upto`): the sum of the gaps between records, gaps over 10 minutes (a pause) left out."
+    t = [r['time'] for r in read_log(run) if upto is None or r['step'] <= upto]
     return sum(d for d in (b - a_ for a_, b in zip(t, t[1:])) if d < 600)
 
 def measure(learn, **extra) -> dict:
@@ -87,11 +87,10 @@ def stage1_point(seed:int, s1:Path) -> dict:
 
 def train_in_parts(name:str, seed:int, cfg, run:Path, clock0:float, done:dict):
     "Train cfg into run in a.segments parts, measuring after each part not yet measured."
-    total, elapsed = cfg.steps, clock0
+    total = cfg.steps
     for part in range(1, a.segments + 1):
         steps = round(total * part / a.segments)
-        if (name, seed, part) in done: elapsed = done[(name, seed, part)]['train_seconds']; continue
-        t = time.monotonic()
+        if (name, seed, part) in done: continue
         ck = run / 'checkpoint.pt'
         before = torch.load(ck, map_location='cpu', weights_only=False)['step'] if ck.exists() else 0
         if before < steps:
@@ -99,10 +98,9 @@ def train_in_parts(name:str, seed:int, cfg, run:Path, clock0:float, done:dict):
             if learn.interrupted:  # stopped by a signal: the part is not finished, so it is not measured
                 print(f"{name} seed {seed}: stopped by {learn.interrupted} at step {learn.step} (saved): run the same command again to resume.")
                 sys.exit(130)
-        elapsed += time.monotonic() - t
         learn = load_run(run, device='cpu')
         rec = measure(learn, model=name, seed=seed, part=part, steps=steps, images=steps * cfg.batch_size,
-                      train_seconds=round(elapsed, 1), threads=a.threads)
+                      train_seconds=round(clock0 + log_seconds(run, upto=steps), 1), threads=a.threads)  # from the log: a resume loses none
         record(rec); print(json.dumps(rec), flush=True)
 
 def table():
@@ -131,7 +129,7 @@ for seed in seeds:
             s1 = Path(a.stage1_runs.format(seed=seed))
             if not (s1 / 'checkpoint.pt').exists():
                 s1 = a.out / f'stage1_seed{seed}'
-                t = time.monotonic(); l1 = train_run(get_config('stage1', a.preset, seed=seed), s1, resume=(s1 / 'checkpoint.pt').exists(), quiet=True, device='cpu')
+                l1 = train_run(get_config('stage1', a.preset, seed=seed), s1, resume=(s1 / 'checkpoint.pt').exists(), quiet=True, device='cpu')
                 if l1.interrupted: print(f'Stage-I seed {seed}: stopped by {l1.interrupted} at step {l1.step} (saved): run the same command again to resume.'); sys.exit(130)
             cfg1 = json.loads((s1 / 'config.json').read_text())
             ref = get_config('stage1', a.preset, seed=seed)
