@@ -1,6 +1,6 @@
 """StackGAN's ablation (the paper's Table 2) on the built-in birds: CA, and the text read once or twice, at the `cpu` preset.
 
-    python bench/ablation.py [--seeds 0,1] [--out runs/ablation] [--preset cpu] [--threads N] [--device cpu]
+    python bench/ablation.py [--seeds 0,1] [--out runs/ablation] [--results bench/results/ablation] [--preset cpu] [--threads N] [--device cpu]
                              [--stage1-runs 'runs/stage1_cpu_preset_seed{seed}'] [--stackgan-runs 'runs/compare/stackgan_seed{seed}']
                              [--stage2-steps N] [--steps-scale F]
                              [--only NAME[,NAME]] [--n 500] [--plan] [--force] [--table] [--quiet]
@@ -18,10 +18,13 @@ replaced) takes existing Stage-I runs for stage1_ca instead of training them: th
 --stackgan-runs PATTERN does the same for the full model (CA, text twice): the comparison's StackGAN runs
 (bench/compare.py) are this preset's Stage-II on the Stage-I cpu runs, so they serve as they are.
 
-Layout under --out: NAME/seedS/ is a run folder (`stackgan-edu train` writes the same), NAME/seedS.json its metrics,
-written as soon as that run is measured; then table.json. A rerun skips measured runs and resumes an interrupted
-training from its checkpoint (Ctrl-C finishes the current step, saves, and stops). Changing the steps or --n under the
-same --out is refused: the runs there were made for other ones.
+Layout: --out/NAME/seedS/ is a run folder (`stackgan-edu train` writes the same); --results/NAME/seedS.json its
+metrics, written as soon as that run is measured, then --results/table.json. At the `cpu` preset --results is
+bench/results/ablation, kept in the repository so that the figures outlive the run folders (elsewhere it is --out). A
+rerun skips measured runs (a measured Stage-I whose folder is gone is trained again, unmeasured, only when a
+two-stage configuration still has to refine it) and resumes an interrupted training from its checkpoint (Ctrl-C
+finishes the current step, saves, and stops). Changing the steps or --n is refused: the runs and figures there were
+made for other ones.
 
 Measured on test-species captions with the evaluation seed 0 for every run (--n images): Stage-I with evaluate_learner
 at its own size (fine details read on the samples upsampled to the fine reader's 128 px); two-stage runs at Stage-II's
@@ -62,7 +65,8 @@ IGNORED = {'text_space', 'channels_last', 'stackgan_edu_version'}  # fields that
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--seeds', default='0,1', help='comma-separated training seeds (default 0,1)')
-p.add_argument('--out', type=Path, default=Path('runs/ablation'), help='where the runs, their metrics and table.json go')
+p.add_argument('--out', type=Path, default=Path('runs/ablation'), help='where the runs are trained')
+p.add_argument('--results', type=Path, default=None, help='where their metrics and table.json go: bench/results/ablation at the cpu preset, else --out')
 p.add_argument('--preset', default='cpu', choices=('cpu', 'tiny'), help="'cpu' (the ablation) or 'tiny' (a test of this script)")
 p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s, which follows OMP_NUM_THREADS)')
 p.add_argument('--device', default=None, help="torch device (default: the fastest available)")
@@ -89,6 +93,7 @@ only = list(CONFIGS) if a.only is None else [s.strip() for s in a.only.split(','
 if not only or set(only) - set(CONFIGS): fail(f"--only takes names among {', '.join(CONFIGS)}; got {a.only!r}.")
 if not (a.steps_scale > 0): fail(f"--steps-scale must be > 0, got {a.steps_scale}.")
 if a.stage2_steps is not None and a.stage2_steps < 1: fail(f"--stage2-steps must be >= 1, got {a.stage2_steps}.")
+a.results = a.results or (Path(__file__).resolve().parent / 'results' / 'ablation' if a.preset == 'cpu' else a.out)
 n_eval = a.n if a.n is not None else (100 if a.preset == 'tiny' else 500)
 if not 10 <= n_eval <= 50_000: fail(f"--n must be between 10 and 50000 images (R-precision needs 100), got {n_eval}.")
 for flag, pat in (('--stage1-runs', a.stage1_runs), ('--stackgan-runs', a.stackgan_runs)):
@@ -108,7 +113,7 @@ def steps_of(recipe):
     return max(1, round(base * a.steps_scale))
 
 def run_dir(name, seed): return a.out / name / f'seed{seed}'
-def metrics_path(name, seed): return a.out / name / f'seed{seed}.json'
+def metrics_path(name, seed): return a.results / name / f'seed{seed}.json'
 
 REUSABLE = {'stage1_ca': ('--stage1-runs', 'stackgan-edu train stage1 --preset {preset} --seed {seed}'),  # name: (option, what makes such a run)
             'stackgan': ('--stackgan-runs', 'python bench/compare.py --only stackgan --seeds {seed}')}
@@ -141,13 +146,22 @@ def checkpoint_step(run):
     ck = Path(run) / 'checkpoint.pt'
     return torch.load(ck, map_location='cpu', weights_only=True)['step'] if ck.exists() else 0
 
-def state(name, seed):
-    "'measured', 'trained' (to measure), 'partial' (to resume) or 'new', and the steps already done."
-    if metrics_path(name, seed).exists(): return 'measured', config(name, seed).steps
+def run_progress(name, seed):
+    "The run folder's own state, whatever is measured: 'trained', 'partial' (to resume) or 'new', and the steps done."
     run = folder(name, seed)
     if run_state(run) != 'checkpoint': return 'new', 0
     done = checkpoint_step(run)
     return ('trained' if done >= config(name, seed).steps else 'partial'), done
+
+def state(name, seed):
+    "'measured', 'trained' (to measure), 'partial' (to resume) or 'new', and the steps already done."
+    if metrics_path(name, seed).exists(): return 'measured', config(name, seed).steps
+    return run_progress(name, seed)
+
+def retrain(name, seed):
+    "Whether a measured run must be trained again, unmeasured: its folder is gone or unfinished, and a configuration of this plan not yet measured refines it."
+    refined = any(CONFIGS[n][3] == name and s == seed and not metrics_path(n, s).exists() for n, s, _ in needed())
+    return refined and run_progress(name, seed)[0] != 'trained'
 
 def check(name, seed):
     "Refuse, with what to do, a run or metrics file under --out (or a --stage1-runs run) made for another config."
@@ -204,11 +218,13 @@ def plan():
     left = total = 0.0
     for name, seed, measure_it in needed():
         st, done = state(name, seed)
+        if st == 'measured' and retrain(name, seed):
+            (st, done), measure_it = run_progress(name, seed), False
         train, ev = minutes(name, seed, st, done, measure_it)
         total += sum(minutes(name, seed, None, 0, measure_it)); left += train + ev
         what = {'measured': 'measured', 'trained': 'trained, to measure', 'partial': f'at step {done}, to resume', 'new': 'to train'}[st]
         if external(name, seed): what = f"reused {external(name, seed).name}" + ('' if st == 'measured' else ', to measure')
-        if not measure_it: what += ' (not measured: --only)'
+        if not measure_it: what += ' (measured before)' if metrics_path(name, seed).exists() else ' (not measured: --only)'
         print(f"  {name + ' seed ' + str(seed):<26} {config(name, seed).steps:>6}  {what:<44} {train:>9.1f} {ev:>8.1f}")
     print(f"  total {total:.1f} min; left to spend {left:.1f} min of the {BUDGET_MINUTES}-minute budget (3 hours of 2 cores)")
     return left
@@ -218,8 +234,10 @@ def measure(name, seed, run, learn=None):
     t0 = time.time()
     if learn is None: learn = load_run(run, device=a.device)
     ev = evaluate_learner(learn, n=n_eval, seed=0)
+    run = Path(run)
     rec = {'name': name, 'label': CONFIGS[name][0], 'seed': seed, 'preset': a.preset, 'steps': learn.config.steps, 'step': learn.step,
-           'n': n_eval, 'run': str(run), 'size': ev['size'], 'evaluate_learner': ev}
+           'n': n_eval, 'run': str(run.relative_to(Path.cwd()) if run.is_relative_to(Path.cwd()) else run), 'size': ev['size'],
+           'evaluate_learner': ev}
     m = {k: ev.get(k) for k, _, _ in METRICS}
     m['fine_chance'] = ev.get('fine_chance')
     if CONFIGS[name][1] == 'stage2':  # at Stage-II's size, and the sketch it refines from the same captions and noise
@@ -233,7 +251,10 @@ def measure(name, seed, run, learn=None):
 def do(name, seed, measure_it):
     "Train (or resume) the run of a configuration and seed, then measure it if asked; exits on an interruption."
     st, done = state(name, seed)
-    if st == 'measured': print(f"{name} seed {seed}: measured, skipped"); return
+    if st == 'measured' and retrain(name, seed):
+        (st, done), measure_it = run_progress(name, seed), False
+        print(f"{name} seed {seed}: measured before, but its run is not in {folder(name, seed)}: trained again for the runs that refine it")
+    elif st == 'measured': print(f"{name} seed {seed}: measured, skipped"); return
     run, cfg, learn = folder(name, seed), config(name, seed), None
     if st != 'trained':
         print(f"{name} seed {seed}: {'resuming at step ' + str(done) if st == 'partial' else 'training'} to step {cfg.steps} in {run}", flush=True)
@@ -269,8 +290,8 @@ def table():
     ns = {json.loads(metrics_path(n, s).read_text())['n'] for n in CONFIGS for s in seeds if metrics_path(n, s).exists()}
     n_used = ns.pop() if len(ns) == 1 else n_eval
     out = {'preset': a.preset, 'seeds': seeds, 'n': n_used, 'eval_seed': 0, 'paper': 'CUB, Inception Score', 'rows': rows}
-    a.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(json.dumps(json_safe(out), indent=1) + '\n', a.out / 'table.json')
+    a.results.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(json.dumps(json_safe(out), indent=1) + '\n', a.results / 'table.json')
     print(f"\nStackGAN's ablation at the {a.preset} preset: mean (min–max) over seeds {','.join(map(str, seeds))}; "
           f"{n_used} test-species captions, evaluation seed 0")
     cols = [['configuration', 'px', 'seeds'] + [t for _, t, _ in METRICS] + ['paper (CUB, Inception Score)']]
@@ -284,7 +305,7 @@ def table():
     print(f"FID lower is better (the bird reader's features); IS, R-precision, accuracies and diversity higher. Fine accuracy's chance "
           f"(always the commoner claimed value): {fmt(chance, 3) if chance else '-'}. "
           f"Stage-I rows at their own size, StackGAN rows at Stage-II's.")
-    print(f"written to {a.out / 'table.json'}")
+    print(f"written to {a.results / 'table.json'}")
 
 try:
     if a.table: table(); sys.exit(0)

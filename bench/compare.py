@@ -1,13 +1,13 @@
 """StackGAN (Stage-I + Stage-II) against DF-GAN on the built-in birds at the `cpu` preset: the same output size (128 px),
 metrics measured along the way, resumable.
 
-    python bench/compare.py [--seeds 0,1] [--out runs/compare] [--segments 4] [--n 500] [--threads N]
+    python bench/compare.py [--seeds 0,1] [--out runs/compare] [--results bench/results/compare] [--segments 4] [--n 500] [--threads N]
                             [--stage1-runs PATTERN] [--only stackgan,dfgan] [--preset cpu] [--table] [--plan]
 
 For each seed, each model is trained in `--segments` equal parts of its preset's steps; after each part the run is measured
 with `evaluate_learner` (FID in the bird reader's feature space, Inception Score over its species, R-precision, coarse and
 fine attribute accuracy, diversity) on `--n` test-species captions at 128 px, and one JSON line is appended to
-OUT/results.jsonl with the steps, the images seen, and the training seconds so far (wall clock read from the run's
+RESULTS/results.jsonl with the steps, the images seen, and the training seconds so far (wall clock read from the run's
 log, so a resumed training loses none, with the threads it used: a clock that other work on the machine slows, so the
 comparison chapter projects time from the steps and the step times bench/train_step.py measures alone instead).
 StackGAN starts from its Stage-I run: the Stage-I `cpu` run of the same seed (`--stage1-runs`, default
@@ -15,7 +15,11 @@ StackGAN starts from its Stage-I run: the Stage-I `cpu` run of the same seed (`-
 StackGAN's first point (part 0; its train_seconds are read from the Stage-I run's log).
 A rerun skips every measured part and resumes an interrupted training from its checkpoint, so it can run in pieces.
 
-Also written: OUT/models.json (stackgan_edu.compare.model_costs: parameters of G and D, FLOPs per generated image).
+The runs (checkpoints, logs, grids: large) live under --out; the measurements (small) under --results, which at the `cpu`
+preset is bench/results/compare, kept in the repository, so that the figures outlive the run folders: a model and seed
+whose parts are all measured there is skipped even when its runs are gone, and the comparison chapter reads them there.
+
+Also written: RESULTS/models.json (stackgan_edu.compare.model_costs: parameters of G and D, FLOPs per generated image).
 --table prints the final parts' figures per model, mean (min-max) over seeds, from what is stored; --plan prints the runs.
 """
 import argparse, json, sys, time
@@ -30,7 +34,9 @@ from stackgan_edu.compare import model_costs, read_results, summarise, RESULT_KE
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--seeds', default='0,1')
-p.add_argument('--out', type=Path, default=Path('runs/compare'))
+p.add_argument('--out', type=Path, default=Path('runs/compare'), help='where the runs are trained')
+p.add_argument('--results', type=Path, default=None,
+               help='where the measurements go (results.jsonl, models.json, table.json): bench/results/compare at the cpu preset, else --out')
 p.add_argument('--segments', type=int, default=4, help='parts of each training, each followed by a measurement')
 p.add_argument('--n', type=int, default=500, help='test-species captions (and images) per measurement')
 p.add_argument('--threads', type=int, default=torch.get_num_threads())
@@ -45,8 +51,9 @@ seeds = [int(s) for s in a.seeds.split(',')]
 models = [m for m in a.only.split(',') if m]
 if not seeds or a.segments < 1 or set(models) - {'stackgan', 'dfgan'}:
     p.error("--seeds takes e.g. 0,1; --segments >= 1; --only takes stackgan and/or dfgan.")
-a.out.mkdir(parents=True, exist_ok=True)
-RESULTS = a.out / 'results.jsonl'
+a.results = a.results or (Path(__file__).resolve().parent / 'results' / 'compare' if a.preset == 'cpu' else a.out)
+a.out.mkdir(parents=True, exist_ok=True); a.results.mkdir(parents=True, exist_ok=True)
+RESULTS = a.results / 'results.jsonl'
 
 def stored() -> dict:
     "{(model, seed, part): record} of the measurements made so far."
@@ -106,14 +113,14 @@ def train_in_parts(name:str, seed:int, cfg, run:Path, clock0:float, done:dict):
 def table():
     "The end of training per model, mean (min-max) over seeds (stackgan_edu.compare.summarise), printed and written to table.json."
     keys = RESULT_KEYS + ('train_seconds',)
-    info = json.loads((a.out / 'models.json').read_text()) if (a.out / 'models.json').exists() else {}
+    info = json.loads((a.results / 'models.json').read_text()) if (a.results / 'models.json').exists() else {}
     summary = summarise(read_results(RESULTS), keys) if RESULTS.exists() else {}
     fmt = lambda c: f"{c['mean']:.3f} ({c['min']:.3f}-{c['max']:.3f})" if c else 'n/a'
     print(f"{'model':10s} {'seeds':>5s} " + ' '.join(f'{k:>22s}' for k in keys))
     for m, row in summary.items(): print(f"{m:10s} {len(row['seeds']):5d} " + ' '.join(f'{fmt(row[k]):>22s}' for k in keys))
     for m, d in info.items():
         print(f"{m}: G {d['G_params']:,} parameters, D {d['D_params']:,}; {d['G_gflops_per_image']:.3f} GFLOPs per image")
-    (a.out / 'table.json').write_text(json.dumps({m: {**row, **info.get(m, {})} for m, row in summary.items()}, indent=1))
+    (a.results / 'table.json').write_text(json.dumps({m: {**row, **info.get(m, {})} for m, row in summary.items()}, indent=1))
 
 if a.table: table(); sys.exit(0)
 if a.plan:
@@ -125,6 +132,8 @@ if a.plan:
 done = stored()
 for seed in seeds:
     for m in models:
+        if all((m, seed, part) in done for part in range(0 if m == 'stackgan' else 1, a.segments + 1)):
+            print(f"{m} seed {seed}: every part measured in {RESULTS}, skipped"); continue
         if m == 'stackgan':
             s1 = Path(a.stage1_runs.format(seed=seed))
             if not (s1 / 'checkpoint.pt').exists():
@@ -144,7 +153,7 @@ for seed in seeds:
             cfg, clock0 = get_config('dfgan', a.preset, seed=seed), 0.0
         run = a.out / f'{m}_seed{seed}'
         train_in_parts(m, seed, cfg, run, clock0, done)
-        info = json.loads((a.out / 'models.json').read_text()) if (a.out / 'models.json').exists() else {}  # another process may have written
+        info = json.loads((a.results / 'models.json').read_text()) if (a.results / 'models.json').exists() else {}  # another process may have written
         if m not in info:
-            info[m] = model_costs(m, a.preset); (a.out / 'models.json').write_text(json.dumps(info, indent=1))
+            info[m] = model_costs(m, a.preset); (a.results / 'models.json').write_text(json.dumps(info, indent=1))
 table()

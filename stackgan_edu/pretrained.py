@@ -158,6 +158,7 @@ def pretrained_card(entry:dict, # what export_pretrained stores in NAME.pt
     cfg, card, name = entry['config'], entry['card'], entry['name']
     n = sum(v.numel() for v in entry['G'].values() if v.is_floating_point())
     secs = f"{card['train_seconds']:,.0f} s" if card['train_seconds'] is not None else 'not logged'
+    steps = f"{entry['step']:,}" + ('' if entry['step'] == cfg['steps'] else f" (its config says {cfg['steps']:,}: `train_run(steps=...)` set the end)")
     refines = (f" It refines the frozen Stage-I of `stage1.pt`, which this file names by the fingerprint `{entry['stage1']['fingerprint']}` "
                "of its weights instead of storing them again." if 'stage1' in entry else '')
     rows = '\n'.join(f'| {k} | {_metric(v)} |' for k, v in card['metrics'].items() if k not in _NOT_METRICS) or '| (none given) | |'
@@ -168,7 +169,7 @@ so that `stackgan-edu sample --pretrained` and the explorer draw birds at once, 
 
 - **Model**: {RECIPE_LABELS[name] if name != 'stage2' else 'StackGAN Stage-II'} generator, {cfg['size']} px images from a caption's {entry['text_dim']}-d embedding
   (the shipped text encoder, text space `{cfg['text_space']}`) and noise z of {cfg['nz']}; {n:,} parameters of its own.{refines}
-- **Trained by**: `{card['command'] or '(not recorded)'}` (run folder `{card['run']}`): seed {cfg['seed']}, {entry['step']:,} steps of batch
+- **Trained by**: `{card['command'] or '(not recorded)'}` (run folder `{card['run']}`): seed {cfg['seed']}, {steps} steps of batch
   {cfg['batch_size']}, {secs} of wall-clock training (from the run's log: whatever ran between its steps, such as evaluations, included).
 - **Stored**: the generator's weights only (no discriminator, optimiser or data state), in {entry['dtype']}: {nbytes / 1e6:.1f} MB. Its images
   differ from the run's float32 generator's by at most {entry['max_diff']} (pixels in [-1, 1], over {entry['check_images']} samples).

@@ -46,3 +46,17 @@ def test_tiny_ablation_and_rerun(tmp_path):
     assert 'stage1_ca seed 0' in ok.stdout and 'stackgan seed 0' in ok.stdout
     wrong = ablation('--out', tmp_path / 'other2', '--stage1-runs', s1, '--stackgan-runs', out / 'stackgan_text_once' / 'seed{seed}', '--plan')
     assert wrong.returncode == 2 and "its text_twice is False" in wrong.stderr and '--stackgan-runs' in wrong.stderr, wrong.stderr
+
+    # the measurements outlive the runs: with stage1_ca's folder gone and stackgan to measure again, only what stackgan
+    # needs is trained (stage1_ca, unmeasured: its figures stand) and only stackgan is measured
+    import shutil
+    shutil.rmtree(out / 'stage1_ca' / 'seed0'); (out / 'stackgan' / 'seed0.json').unlink()
+    kept = {f: f.stat().st_mtime_ns for f in out.glob('*/seed0.json')}
+    plan = ablation('--out', out, '--plan')
+    assert plan.returncode == 0 and 'stage1_ca seed 0' in plan.stdout and '(measured before)' in plan.stdout, plan.stdout + plan.stderr
+    redo = ablation('--out', out)
+    assert redo.returncode == 0, redo.stderr[-3000:]
+    assert 'stage1_ca seed 0: measured before, but its run is not in' in redo.stdout, redo.stdout
+    assert {f: f.stat().st_mtime_ns for f in kept} == kept  # no other configuration measured again
+    assert (out / 'stage1_ca' / 'seed0' / 'checkpoint.pt').exists() and (out / 'stackgan' / 'seed0.json').exists()
+    assert redo.stdout.count('measured, skipped') == 3 and 'stackgan_text_once seed 0: measured, skipped' in redo.stdout

@@ -51,3 +51,9 @@ def test_interrupted_part_is_resumed_not_measured(tmp_path):
 
     third = compare(out)  # everything measured: nothing trains or measures again
     assert third.returncode == 0 and records(out) == recs, third.stderr[-2000:]
+
+    import shutil
+    shutil.rmtree(out / 'dfgan_seed0')  # the measurements outlive the run folder: nothing is trained again for them
+    fourth = compare(out)
+    assert fourth.returncode == 0 and records(out) == recs, fourth.stderr[-2000:]
+    assert 'every part measured' in fourth.stdout and not (out / 'dfgan_seed0').exists(), fourth.stdout

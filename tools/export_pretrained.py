@@ -14,7 +14,7 @@ import torch
 
 from stackgan_edu.pretrained import PRETRAINED, PRETRAINED_DIR, export_pretrained
 
-RESULTS = Path('runs/compare/results.jsonl')
+RESULTS = Path('bench/results/compare/results.jsonl')  # bench/compare.py's measurements, kept in the repository
 MODELS = {  # name -> (run folder, the command that trained it, (model, seed) of its metrics line in RESULTS, or None: its eval.json)
     'stage1': ('runs/stage1_cpu_preset_seed0', 'stackgan-edu train stage1 --preset cpu --seed 0 --out runs/stage1_cpu_preset_seed0', None),
     'stage2': ('runs/compare/stackgan_seed0', 'python bench/compare.py --only stackgan --seeds 0', ('stackgan', 0)),
