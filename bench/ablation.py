@@ -163,6 +163,12 @@ def retrain(name, seed):
     refined = any(CONFIGS[n][3] == name and s == seed and not metrics_path(n, s).exists() for n, s, _ in needed())
     return refined and run_progress(name, seed)[0] != 'trained'
 
+def todo(name, seed, measure_it):
+    "(state, steps done, whether to measure) of a run in this plan: a measured run that must be trained again (retrain) is not measured again."
+    st, done = state(name, seed)
+    if st == 'measured' and retrain(name, seed): return (*run_progress(name, seed), False)
+    return st, done, measure_it
+
 def check(name, seed):
     "Refuse, with what to do, a run or metrics file under --out (or a --stage1-runs run) made for another config."
     want = config(name, seed)
@@ -217,9 +223,7 @@ def plan():
     print(f"  {'run':<26} {'steps':>6}  {'state':<44} {'train min':>9} {'eval min':>8}")
     left = total = 0.0
     for name, seed, measure_it in needed():
-        st, done = state(name, seed)
-        if st == 'measured' and retrain(name, seed):
-            (st, done), measure_it = run_progress(name, seed), False
+        st, done, measure_it = todo(name, seed, measure_it)
         train, ev = minutes(name, seed, st, done, measure_it)
         total += sum(minutes(name, seed, None, 0, measure_it)); left += train + ev
         what = {'measured': 'measured', 'trained': 'trained, to measure', 'partial': f'at step {done}, to resume', 'new': 'to train'}[st]
@@ -250,9 +254,8 @@ def measure(name, seed, run, learn=None):
 
 def do(name, seed, measure_it):
     "Train (or resume) the run of a configuration and seed, then measure it if asked; exits on an interruption."
-    st, done = state(name, seed)
-    if st == 'measured' and retrain(name, seed):
-        (st, done), measure_it = run_progress(name, seed), False
+    st, done, measure_it = todo(name, seed, measure_it)
+    if st != 'measured' and not measure_it and metrics_path(name, seed).exists():
         print(f"{name} seed {seed}: measured before, but its run is not in {folder(name, seed)}: trained again for the runs that refine it")
     elif st == 'measured': print(f"{name} seed {seed}: measured, skipped"); return
     run, cfg, learn = folder(name, seed), config(name, seed), None
