@@ -188,14 +188,16 @@ class Explorer:
         self.models, self.min_px, self.dir_seed = load_models(models, device), min_px, dir_seed
         cfgs = [l.config for l in self.models.values()]
         if truncation is None: truncation = next((c.truncation for c in cfgs if c.recipe == 'dfgan'), 0.0)
-        def slider(label): return w.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=label)
+        # a slider draws once, when it is let go: every model draws on each change, and on a CPU a queue of drawings would lag behind the hand
+        def slider(label, value=0.0, lo=-3.0, hi=3.0, step=0.1): return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=label,
+                                                                                       continuous_update=False)
         wide = w.Layout(width='640px')
         self.caption = w.Text(value=caption, description='caption', continuous_update=False, layout=wide)
         self.caption2 = w.Text(value=caption2, description='caption 2', placeholder='a second caption, to move towards with mix',
                                continuous_update=False, layout=wide)
-        self.mix = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description='mix')
+        self.mix = slider('mix', 0.0, 0.0, 1.0, 0.05)
         self.seed = w.BoundedIntText(value=0, min=0, max=2**31 - 1, description='seed')
-        self.truncation = w.FloatSlider(value=truncation, min=0.0, max=1.5, step=0.02, description='truncation')
+        self.truncation = slider('truncation', truncation, 0.0, 1.5, 0.02)
         self.z_sliders = [slider(f'z: u{i + 1}') for i in range(n_z)]
         self.ca_sliders = [slider(f'CA I: v{i + 1}') for i in range(n_ca)] if any(getattr(c, 'cond', '') == 'ca' for c in cfgs) else []
         self.ca2_sliders = ([slider(f'CA II: v{i + 1}') for i in range(n_ca)]
