@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['STAGE2_PRESETS', 'OFFICIAL_TEXT_SPACE', 'OFFICIAL_MODELS', 'ResBlock', 'StageIIGenerator', 'StageIIDiscriminator',
-           'd_loss_stage2', 'StageIIRecipe', 'StageIIConfig', 'stage1_generator', 'stage2_learner', 'compare_stages',
-           'official_renames', 'official_state_dict', 'official_kind', 'official_model', 'load_official']
+           'd_loss_stage2', 'jitter_views', 'StageIIRecipe', 'StageIIConfig', 'stage1_generator', 'stage2_learner',
+           'compare_stages', 'official_renames', 'official_state_dict', 'official_kind', 'official_model',
+           'load_official']
 
 # %% ../nbs/05_stage2.ipynb #80e1ffe5
 import math, zipfile
@@ -150,6 +151,23 @@ def d_loss_stage2(real_logits:torch.Tensor, # D(x, t): real images, their condit
     bce0 = lambda v: F.binary_cross_entropy_with_logits(v, torch.zeros_like(v))
     return (bce1(real_logits) + bce1(uncond_real)) / 2 + (bce0(fake_logits) + bce0(wrong_logits) + bce0(uncond_fake)) / 3
 
+def jitter_views(x:torch.Tensor, # n x 3 x H x W images
+                 k:int, # how many views
+                 shift:float=0.125, # largest move, as a fraction of the side
+                 scale:float=0.1, # largest zoom in or out, as a fraction
+                 noise:float=0.05, # standard deviation of the Gaussian noise added
+                ) -> list[torch.Tensor]:
+    "k copies of x, each image moved, zoomed and noised at random (reflected at the borders); differentiable in x."
+    n, views = len(x), []
+    for _ in range(k):
+        theta = torch.zeros(n, 2, 3, device=x.device, dtype=x.dtype)
+        s = 1 + (2 * torch.rand(n, device=x.device, dtype=x.dtype) - 1) * scale
+        theta[:, 0, 0] = theta[:, 1, 1] = s
+        theta[:, :, 2] = (2 * torch.rand(n, 2, device=x.device, dtype=x.dtype) - 1) * 2 * shift  # the grid spans [-1, 1]: a side is 2
+        v = F.grid_sample(x, F.affine_grid(theta, list(x.shape), align_corners=False), padding_mode='reflection', align_corners=False)
+        views.append(v + noise * torch.randn_like(v))
+    return views
+
 class StageIIRecipe(StageIRecipe):
     "StackGAN-PyTorch's Stage-II: conditional and unconditional heads in both losses (d_loss_stage2; G: BCE(s_f, 1) + BCE(u_f, 1) + lambda KL)."
     def __init__(self, cfg, # the run's config (nz, size, ng, kl_weight, mismatch, text_space)
@@ -190,7 +208,9 @@ class StageIIRecipe(StageIRecipe):
         logs = {k: v.item() for k, v in pens.items()}
         if attr: loss = loss + self.attr_term(out[-1], b['claims'], logs, 'G_attr')  # D must read in the fake what the caption states
         if getattr(self.cfg, 'coach_weight', 0):  # the coach must read in the fake the fine details the caption states
-            coach = attribute_loss(torch.cat(self.coach(b['fake'].device)(b['fake']), 1), b['fine_claims'], FINE_SIZES)
+            coach_of = lambda x: attribute_loss(torch.cat(self.coach(x.device)(x), 1), b['fine_claims'], FINE_SIZES)
+            k = getattr(self.cfg, 'coach_views', 0)
+            coach = coach_of(b['fake']) if not k else sum(map(coach_of, jitter_views(b['fake'], k))) / k
             logs['G_coach'] = coach.item(); loss = loss + self.cfg.coach_weight * coach
         if getattr(self.cfg, 'consistency_weight', 0):  # Stage-II's image, averaged down to Stage-I's size, stays Stage-I's image
             low, fake = b['aux']['stage1'], b['fake']
@@ -212,6 +232,7 @@ class StageIIConfig(StageIConfig):
     size:int = 256 # output size: Stage-I's times a power of two (the paper: 4)
     residual_out:bool = False # Stage-II adds a correction to Stage-I's upsampled image (True) or paints the image whole (False, the paper)
     coach_weight:float = 0.0 # weight of the fine-detail coach's cross-entropy in G's loss (0: none, as in the paper; the built-in birds only)
+    coach_views:int = 0 # 0: the coach reads G's image as it is; k: it reads k randomly moved, zoomed and noised copies (jitter_views) and its losses are averaged
     consistency_weight:float = 0.0 # weight of L1(Stage-II's image averaged down to Stage-I's size, Stage-I's image) in G's loss (0: none, as in the paper)
     text_twice:bool = True # Stage-II's G reads the text too (the paper); False: it refines Stage-I's image alone (the paper's ablation "text once")
 
