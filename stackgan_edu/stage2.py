@@ -209,8 +209,8 @@ class StageIIRecipe(StageIRecipe):
         if attr: loss = loss + self.attr_term(out[-1], b['claims'], logs, 'G_attr')  # D must read in the fake what the caption states
         if getattr(self.cfg, 'coach_weight', 0):  # the coach must read in the fake the fine details the caption states
             coach_of = lambda x: attribute_loss(torch.cat(self.coach(x.device)(x), 1), b['fine_claims'], FINE_SIZES)
-            k = getattr(self.cfg, 'coach_views', 0)
-            coach = coach_of(b['fake']) if not k else sum(map(coach_of, jitter_views(b['fake'], k))) / k
+            views = jitter_views(b['fake'], self.cfg.coach_views) if getattr(self.cfg, 'coach_views', 0) else [b['fake']]
+            coach = sum(map(coach_of, views)) / len(views)
             logs['G_coach'] = coach.item(); loss = loss + self.cfg.coach_weight * coach
         if getattr(self.cfg, 'consistency_weight', 0):  # Stage-II's image, averaged down to Stage-I's size, stays Stage-I's image
             low, fake = b['aux']['stage1'], b['fake']
