@@ -7,7 +7,7 @@ __all__ = ['PAD', 'UNK', 'KIND', 'SHIPPED_READER', 'fold_ascii', 'tokenize', 'Vo
            'pad_batch', 'ImageEncoder', 'sentence_loss', 'caption_list', 'TextEncoder', 'CaptionEmbedder', 'candidates',
            'r_precision', 'caption_claim_matrix', 'caption_truth', 'state_fingerprint', 'save_text_encoder',
            'load_text_encoder', 'describe_text_encoder', 'evaluate_text_encoder', 'oracle_r_precision',
-           'train_text_encoder', 'text_encoder_card', 'write_text_encoder']
+           'train_text_encoder', 'text_encoder_card', 'write_text_encoder', 'linear_probe', 'probe_text']
 
 # %% ../nbs/toolbox/05_text.ipynb #36ef1523
 import hashlib, json, math, re, time, unicodedata, warnings
@@ -426,3 +426,45 @@ def write_text_encoder(enc:TextEncoder, out_dir:str|Path):
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     save_text_encoder(enc, out / 'text_encoder.pt')
     atomic_write_text(text_encoder_card(enc), out / 'text_encoder.md')
+
+# %% ../nbs/toolbox/05_text.ipynb #b722b659
+def linear_probe(x:torch.Tensor, # n x d training vectors
+                 y:torch.Tensor, # n class indices
+                 x_test:torch.Tensor, # m x d test vectors
+                 y_test:torch.Tensor, # m class indices
+                 classes:int, # how many classes
+                 l2:float=1e-3, # weight decay on the probe's weights
+                 iters:int=200, # L-BFGS iterations
+                ) -> float:
+    "Test accuracy of a softmax regression fitted to (x, y) by L-BFGS, on features standardised with the training set's statistics."
+    mu, sd = x.mean(0), x.std(0)
+    sd = torch.where(sd > 1e-6, sd, torch.inf)  # a feature constant in training is dropped (reads 0), not blown up
+    x, x_test = (x - mu) / sd, (x_test - mu) / sd
+    w = torch.zeros(x.shape[1], classes, requires_grad=True); b = torch.zeros(classes, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=iters, line_search_fn='strong_wolfe')
+    def closure():
+        opt.zero_grad(); loss = F.cross_entropy(x @ w + b, y) + l2 * w.pow(2).sum(); loss.backward(); return loss
+    with torch.enable_grad(): opt.step(closure)
+    with torch.no_grad(): return ((x_test @ w + b).argmax(1) == y_test).float().mean().item()
+
+def probe_text(embed, # captions -> n x d sentence vectors (e.g. a TextEncoder's `embed`)
+               per_species:int=4, # birds per species, 10 captions each: the train species' fit the probes, the test species' score them
+               seed:int=0, # which birds
+              ) -> dict:
+    "Per attribute, linear probes of the sentence vectors: the value a caption states (among captions that state one) and whether it mentions the attribute, each beside the majority rate."
+    from stackgan_edu.birds import ATTRIBUTES, split_captions
+    data = {}
+    for split in ('train', 'test'):
+        caps = split_captions(split, per_species=per_species, seed=seed)
+        with torch.no_grad(): data[split] = torch.as_tensor(embed(caps)).float().cpu(), caption_claim_matrix(caps)
+    (x, c), (xt, ct) = data['train'], data['test']
+    majority = lambda y, k: torch.bincount(y, minlength=k).max().item() / len(y)
+    out = {}
+    for k, a in enumerate(ATTRIBUTES):
+        m, mt = c[:, k] >= 0, ct[:, k] >= 0
+        if m.sum() < 2 or mt.sum() < 1: raise ValueError(f"Too few captions state {a.name!r} to probe it: use a larger per_species (got {per_species}).")
+        row = {'fine': a.fine, 'claims': int(mt.sum()),
+               'value': linear_probe(x[m], c[m, k], xt[mt], ct[mt, k], len(a.values)), 'value_majority': majority(ct[mt, k], len(a.values)),
+               'mentioned': linear_probe(x, m.long(), xt, mt.long(), 2), 'mentioned_majority': majority(mt.long(), 2)}
+        out[a.name] = {key: round(v, 4) if isinstance(v, float) else v for key, v in row.items()}
+    return out
