@@ -12,7 +12,7 @@ import argparse, json, time
 
 import torch
 
-from stackgan_edu.text import load_text_encoder, probe_text
+from stackgan_edu.text import load_text_encoder, probe_margin, probe_text
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--per-species', type=int, default=4, help='birds per species (10 captions each)')
@@ -24,8 +24,6 @@ torch.set_num_threads(a.threads)
 t = time.time()
 enc = load_text_encoder(a.path)
 rows = probe_text(enc.embed, per_species=a.per_species, seed=a.seed)
-margin = lambda fine, key: round(sum(r[key] - r[key + '_majority'] for r in rows.values() if r['fine'] == fine)
-                                 / sum(r['fine'] == fine for r in rows.values()), 4)
-print(json.dumps({'attributes': rows, 'coarse_value_margin': margin(False, 'value'), 'fine_value_margin': margin(True, 'value'),
-                  'coarse_mentioned_margin': margin(False, 'mentioned'), 'fine_mentioned_margin': margin(True, 'mentioned'),
+print(json.dumps({'attributes': rows, 'coarse_value_margin': probe_margin(rows, False), 'fine_value_margin': probe_margin(rows, True),
+                  'coarse_mentioned_margin': probe_margin(rows, False, 'mentioned'), 'fine_mentioned_margin': probe_margin(rows, True, 'mentioned'),
                   'text_space': enc.text_space, 'per_species': a.per_species, 'seconds': round(time.time() - t, 1)}))

@@ -7,7 +7,8 @@ __all__ = ['PAD', 'UNK', 'KIND', 'SHIPPED_READER', 'fold_ascii', 'tokenize', 'Vo
            'pad_batch', 'ImageEncoder', 'sentence_loss', 'caption_list', 'TextEncoder', 'CaptionEmbedder', 'candidates',
            'r_precision', 'caption_claim_matrix', 'caption_truth', 'state_fingerprint', 'save_text_encoder',
            'load_text_encoder', 'describe_text_encoder', 'evaluate_text_encoder', 'oracle_r_precision',
-           'train_text_encoder', 'text_encoder_card', 'write_text_encoder', 'linear_probe', 'probe_text']
+           'train_text_encoder', 'text_encoder_card', 'write_text_encoder', 'linear_probe', 'probe_text',
+           'probe_margin']
 
 # %% ../nbs/toolbox/05_text.ipynb #36ef1523
 import hashlib, json, math, re, time, unicodedata, warnings
@@ -468,3 +469,11 @@ def probe_text(embed, # captions -> n x d sentence vectors (e.g. a TextEncoder's
                'mentioned': linear_probe(x, m.long(), xt, mt.long(), 2), 'mentioned_majority': majority(mt.long(), 2)}
         out[a.name] = {key: round(v, 4) if isinstance(v, float) else v for key, v in row.items()}
     return out
+
+def probe_margin(rows:dict, # probe_text's result
+                 fine:bool, # the fine details (True) or the coarse attributes (False)
+                 key:str='value', # 'value' or 'mentioned'
+                ) -> float:
+    "The mean of a probe's score minus its majority rate over the fine details or the coarse attributes: near 0, the vector does not carry them."
+    gaps = [r[key] - r[key + '_majority'] for r in rows.values() if r['fine'] == fine]
+    return round(sum(gaps) / len(gaps), 4)
